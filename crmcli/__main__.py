@@ -1,0 +1,5 @@
+"""`python -m crmcli` runs the crm command."""
+
+from crmcli.cli.app import main
+
+main()

@@ -1,0 +1,1 @@
+"""The `crm` command line: Typer commands that parse, call core/store, and render."""

@@ -1,0 +1,1 @@
+"""Pure rules of the sales domain: no I/O, no database, no terminal."""

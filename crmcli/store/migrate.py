@@ -1,0 +1,79 @@
+"""Schema check on open, and alembic upgrades when the book is older than this release.
+
+The check reads one row (`alembic_version`) and imports nothing heavy; alembic
+and SQLAlchemy are imported only when there is something to upgrade.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from crmcli.errors import CrmError
+
+if TYPE_CHECKING:
+    from crmcli.store.db import Database
+
+# Every revision this release knows, oldest first; the last is the head.
+# A test checks this against the alembic scripts in migrations/versions.
+REVISIONS = ("0001",)
+HEAD = REVISIONS[-1]
+
+
+def stored_revision(db: Database) -> str | None:
+    if "alembic_version" not in db.table_names():
+        return None
+    return db.value("SELECT version_num FROM alembic_version")
+
+
+def ensure_current(db: Database, path: Path | None = None) -> None:
+    revision = stored_revision(db)
+    if revision == HEAD:
+        return
+    if revision is None:
+        if db.table_names():
+            raise CrmError(
+                f"{db.location} is a database but not a crm book (it has other tables); "
+                "it was left untouched. Give --db a new file name or an existing crm database."
+            )
+    elif revision not in REVISIONS:
+        raise CrmError(
+            f"{db.location} was made by a newer release of crm (schema {revision}); "
+            "upgrade crm to open it."
+        )
+    else:
+        _backup_before_upgrade(db, path)
+    upgrade(db, path)
+
+
+def _backup_before_upgrade(db: Database, path: Path | None) -> None:
+    """A copy of the book as it was, before a migration touches it."""
+    if path is None:
+        return
+    from crmcli.store.backup import backup_sqlite
+
+    backup_sqlite(db, path.with_name(f"{path.name}.before-{HEAD}.bak"))
+
+
+def alembic_config(url: str):  # -> alembic.config.Config
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", "crmcli.store:migrations")
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade(db: Database, path: Path | None = None, revision: str = "head") -> None:
+    """Bring the schema to `revision` with alembic, in one transaction."""
+    from alembic import command
+
+    engine = db.sqlalchemy_engine(path)
+    cfg = alembic_config(str(engine.url))
+    try:
+        with engine.begin() as connection:
+            cfg.attributes["connection"] = connection
+            command.upgrade(cfg, revision)
+    finally:
+        if path is not None:
+            engine.dispose()
