@@ -7,7 +7,18 @@ from typing import Annotated
 import typer
 
 from crmcli import porcelain, render
-from crmcli.cli.options import Csv, Every, Json, LevelOpt, Limit, Note, RoleOpt, Yes, check_limit, one_format
+from crmcli.cli.options import (
+    Csv,
+    Every,
+    Json,
+    LevelOpt,
+    Limit,
+    Note,
+    RoleOpt,
+    Yes,
+    check_limit,
+    one_format,
+)
 from crmcli.cli.session import ask, confirm, session
 from crmcli.core import vocabulary as vocab
 from crmcli.core.dates import format_duration

@@ -8,7 +8,17 @@ import typer
 
 from crmcli import porcelain, render
 from crmcli.cli.options import (
-    Csv, Every, Json, Limit, Note, Since, StageOpt, TierOpt, Yes, check_limit, one_format,
+    Csv,
+    Every,
+    Json,
+    Limit,
+    Note,
+    Since,
+    StageOpt,
+    TierOpt,
+    Yes,
+    check_limit,
+    one_format,
 )
 from crmcli.cli.session import ask, confirm, session
 from crmcli.core import vocabulary as vocab

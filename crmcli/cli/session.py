@@ -6,7 +6,6 @@ first use (so `crm config` and `--help` never touch it) and closed on exit.
 
 from __future__ import annotations
 
-import sys
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -135,6 +134,3 @@ def confirm(question: str, yes: bool) -> None:
     if not questionary.confirm(question, default=False).ask():
         raise CrmError("Cancelled; nothing was changed.")
 
-
-def no_color_stdout() -> bool:
-    return not sys.stdout.isatty()

@@ -1,0 +1,114 @@
+"""The book on disk: where it lives, its permissions, its schema, and refusing what is not a book."""
+
+import sqlite3
+import stat
+from pathlib import Path
+
+
+def test_default_book_is_created_private_in_the_data_dir(crm, tmp_path, monkeypatch):
+    monkeypatch.delenv("CRM_DB")
+    crm("customer", "add", "Acme")
+    path = tmp_path / "data" / "crm" / "crm.db"
+    assert path.exists()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_db_option_and_wal_and_foreign_keys(crm, tmp_path):
+    other = tmp_path / "other.db"
+    crm("--db", str(other), "customer", "add", "Acme")
+    conn = sqlite3.connect(other)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("SELECT name FROM customer").fetchall() == [("Acme",)]
+    assert stat.S_IMODE(other.stat().st_mode) == 0o600
+
+
+def test_a_file_that_is_not_a_database_is_refused_and_untouched(crm, tmp_path):
+    junk = tmp_path / "notes.txt"
+    junk.write_bytes(b"my notes, not a database\n" * 100)
+    before = junk.read_bytes()
+    err = crm.error("--db", str(junk), "customer", "list")
+    assert "not a crm database" in err
+    assert junk.read_bytes() == before
+    assert not Path(f"{junk}-wal").exists()
+
+
+def test_another_apps_sqlite_database_is_refused_and_untouched(crm, tmp_path):
+    other = tmp_path / "app.db"
+    conn = sqlite3.connect(other)
+    conn.execute("CREATE TABLE t (x)")
+    conn.commit()
+    conn.close()
+    before = other.read_bytes()
+    err = crm.error("--db", str(other), "customer", "list")
+    assert "not a crm book" in err
+    assert other.read_bytes() == before
+
+
+def test_a_newer_schema_is_refused(crm, db_path):
+    crm("customer", "add", "Acme")
+    conn = sqlite3.connect(db_path)
+    conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    conn.commit()
+    conn.close()
+    assert "newer release" in crm.error("customer", "list")
+
+
+def test_a_book_made_by_the_first_migration_upgrades_with_nothing_lost(crm, db_path):
+    from crmcli.store import migrate
+    from crmcli.store.db import Database, connect_sqlite
+
+    db = Database(connect_sqlite(db_path), str(db_path))
+    migrate.upgrade(db, db_path, "0001")
+    assert migrate.stored_revision(db) == "0001"
+    db.run("INSERT INTO customer (name, name_key, since, created_at, updated_at, last_contact) "
+           "VALUES ('Old Co', 'old co', '2020-01-01', 'x', 'x', '2024-05-01')")
+    db.run("INSERT INTO stakeholder (customer_id, name, name_key, role, created_at, updated_at) "
+           "VALUES (1, 'Li', 'li', 'executor', 'x', 'x')")
+    db.run("INSERT INTO interaction (customer_id, stakeholder_id, date, channel, note, created_at) "
+           "VALUES (1, 1, '2024-05-01', 'call', 'hello', 'x')")
+    db.close()
+    page = crm.json("customer", "show", "Old Co")  # opening upgrades to head
+    assert page["stakeholders"][0]["name"] == "Li"
+    assert page["history"][0]["note"] == "hello" and page["last_contact"] == "2024-05-01"
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == migrate.HEAD
+    assert db_path.with_name(f"{db_path.name}.before-{migrate.HEAD}.bak").exists() or any(
+        p.name.startswith(db_path.name) and p != db_path for p in db_path.parent.iterdir())
+
+
+def test_revisions_list_matches_the_alembic_scripts():
+    from alembic.script import ScriptDirectory
+
+    from crmcli.store import migrate
+
+    scripts = ScriptDirectory.from_config(migrate.alembic_config("sqlite://"))
+    chain = [s.revision for s in reversed(list(scripts.walk_revisions()))]
+    assert tuple(chain) == migrate.REVISIONS
+    assert scripts.get_current_head() == migrate.HEAD
+
+
+def test_sqlmodel_tables_match_the_migrated_schema(crm, db_path):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlalchemy import create_engine
+
+    from crmcli.store.schema import metadata
+
+    crm("customer", "list")
+    engine = create_engine(f"sqlite:///{db_path}")
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert diff == []
+
+
+def test_help_and_version_do_not_open_a_database(crm, tmp_path, monkeypatch):
+    target = tmp_path / "never.db"
+    monkeypatch.setenv("CRM_DB", str(target))
+    assert "crm" in crm("--version").stdout
+    crm("--help")
+    crm("customer", "--help")
+    assert not target.exists()
+
+
+def test_a_folder_given_as_the_book_is_a_clear_error(crm, tmp_path):
+    assert "folder" in crm.error("--db", str(tmp_path), "customer", "list")
