@@ -82,9 +82,9 @@ def config_dir() -> Path:
     override = os.environ.get("CRM_CONFIG_DIR")
     if override:
         return Path(override).expanduser()
-    from platformdirs import user_config_dir
+    from crmcli.dirs import user_config_dir
 
-    return Path(user_config_dir("crm", appauthor=False))
+    return user_config_dir()
 
 
 def _key(name: str) -> Key:

@@ -75,3 +75,67 @@ def customer_page(page: Row, *, team: bool = False) -> Row:
 
 def csv_customer(row: Row) -> Row:
     return {**customer(row), "tags": row.get("tags") or "", "every": format_duration(row.get("every_days"))}
+
+
+def _money(cents: int | None) -> int | float | None:
+    from crmcli.core.pipeline import amount_number
+
+    return amount_number(cents)
+
+
+def deal(row: Row) -> Row:
+    """A deal (opportunity); `amount` is exact in the JSON text, `amount_cents` an integer."""
+    out = {
+        "id": row["id"], "customer_id": row.get("customer_id"), "customer": row.get("customer"),
+        "title": row["title"], "stage": row["stage"], "intent": row.get("intent"),
+        "amount": _money(row.get("amount_cents")), "amount_cents": row.get("amount_cents"),
+        "currency": row.get("currency"), "close_on": row.get("close_on"),
+        "contact_id": row.get("contact_id"), "contact": row.get("contact"), "note": row.get("note"),
+        "closed_on": row.get("closed_on"), "lost_reason": row.get("lost_reason"),
+        "created_at": row.get("created_at"), "updated_at": row.get("updated_at"),
+    }
+    for key in ("weighted_amount", "slipped"):
+        if key in row:
+            out[key] = row[key]
+    return out
+
+
+def purchase(row: Row) -> Row:
+    return {
+        "id": row["id"], "customer_id": row.get("customer_id"), "customer": row.get("customer"),
+        "date": row["date"], "amount": _money(row.get("amount_cents")),
+        "amount_cents": row.get("amount_cents"), "currency": row.get("currency"),
+        "product": row.get("product"), "deal_id": row.get("deal_id"), "deal": row.get("deal"),
+        "note": row.get("note"),
+    }
+
+
+def csv_purchase(row: Row) -> Row:
+    """A purchase as a CSV row (columns core.pipeline.PURCHASE_COLUMNS): plain decimal amounts."""
+    from crmcli.core.pipeline import plain_amount
+
+    return {"id": row["id"], "customer": row.get("customer"), "date": row["date"],
+            "amount": plain_amount(row.get("amount_cents")), "currency": row.get("currency") or "",
+            "product": row.get("product") or "", "deal": row.get("deal") or "", "note": row.get("note") or ""}
+
+
+def purchase_summary(summary: Row) -> Row:
+    """The customer page's purchase history in brief: count, totals, first and last purchase."""
+    totals = [{"currency": t["currency"], "count": t["n"], "amount": _money(t["cents"]),
+               "amount_cents": t["cents"]} for t in summary["totals"]]
+
+    def one(p: Row | None) -> Row | None:
+        if p is None:
+            return None
+        return {"date": p["date"], "amount": _money(p["amount_cents"]), "amount_cents": p["amount_cents"],
+                "currency": p.get("currency"), "product": p.get("product")}
+
+    single = totals[0] if len(totals) == 1 else None
+    return {
+        "count": sum(t["count"] for t in totals),
+        "total": single["amount"] if single else (0 if not totals else None),
+        "total_cents": single["amount_cents"] if single else (0 if not totals else None),
+        "currency": single["currency"] if single else None,
+        "totals": totals,
+        "first": one(summary["first"]), "last": one(summary["last"]),
+    }

@@ -1,8 +1,21 @@
-"""Shared fixtures: every test gets its own book, settings dir and a fixed 'today'."""
+"""Shared fixtures: every test gets its own book, settings dir and a fixed 'today'.
+
+The engine under test is SQLite unless `--engine postgresql` (or env
+CRM_TEST_DATABASE=postgresql) is given: then every test's book is a fresh
+schema in one PostgreSQL database made for the session on the server at
+CRM_TEST_DATABASE_URL (a login allowed to create databases; `scripts/test-postgres`
+starts a throwaway server and sets it). Tests marked `sqlite_only` (file
+modes, WAL, the backup API) are skipped in that pass and run in the SQLite one.
+Tests that use `pg_server`/`pg_url` need a server whatever the engine: they
+are marked `postgres`, skip without one on a laptop and fail without one in CI.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,9 +27,110 @@ from crmcli.cli.app import app
 TODAY = "2026-11-25"  # a Wednesday
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--engine", choices=("sqlite", "postgresql"), default=None,
+                     help="database engine of every test's book (default: env CRM_TEST_DATABASE or sqlite)")
+
+
+def engine(config: pytest.Config) -> str:
+    return config.getoption("--engine") or os.environ.get("CRM_TEST_DATABASE", "sqlite").lower()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sqlite_only: about the SQLite file itself; runs in the SQLite pass only")
+    config.addinivalue_line("markers", "postgres: needs a PostgreSQL server (CRM_TEST_DATABASE_URL)")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"crm book engine: {engine(config)}"
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m "not postgres"` deselects by marker
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    on_postgres = engine(config) == "postgresql"
+    for item in items:
+        if {"pg_server", "pg_url"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.postgres)
+        if on_postgres and item.get_closest_marker("sqlite_only"):
+            item.add_marker(pytest.mark.skip(reason="SQLite-only test: it runs in the SQLite pass"))
+
+
+class PgServer:
+    """One database for the test session; each book in it is a fresh schema (fast to make and drop)."""
+
+    def __init__(self, admin_url: str) -> None:
+        import psycopg
+        from sqlalchemy.engine import make_url
+
+        self.admin = make_url(admin_url)
+        self.dbname = f"crm_test_{os.getpid()}"
+        with psycopg.connect(self._conninfo(self.admin), autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {self.dbname} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE {self.dbname} ENCODING 'UTF8' TEMPLATE template0")
+        self.base = self.admin.set(database=self.dbname)
+        self.conn = psycopg.connect(self._conninfo(self.base), autocommit=True)
+        self.conn.execute("SET lock_timeout = '10s'")
+        self._n = itertools.count(1)
+
+    @staticmethod
+    def _conninfo(u) -> str:
+        from psycopg.conninfo import make_conninfo
+
+        return make_conninfo(host=u.host or "", port=u.port or "", user=u.username or "",
+                             password=u.password or "", dbname=u.database or "")
+
+    def new_book(self) -> str:
+        """The URL of a new, empty book (crm creates its schema on first use)."""
+        schema = f"book{next(self._n)}"
+        self.conn.execute(f"CREATE SCHEMA {schema}")
+        return self.base.set(query={"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+
+    def drop(self, url: str) -> None:
+        from sqlalchemy.engine import make_url
+
+        schema = make_url(url).query["options"].split("=", 1)[1]
+        # A test that left a transaction open blocks the drop; the database goes at the end anyway.
+        with contextlib.suppress(Exception):
+            self.conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+    def close(self) -> None:
+        import psycopg
+
+        self.conn.close()
+        with psycopg.connect(self._conninfo(self.admin), autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {self.dbname} WITH (FORCE)")
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """The PostgreSQL server of this run; without one: skip on a laptop, fail in CI."""
+    url = os.environ.get("CRM_TEST_DATABASE_URL")
+    if not url:
+        message = ("no PostgreSQL server for the tests: set CRM_TEST_DATABASE_URL, "
+                   "or run scripts/test-postgres (it starts a throwaway one)")
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(message)
+        pytest.skip(message)
+    server = PgServer(url)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def pg_url(pg_server: PgServer):
+    """A fresh, empty PostgreSQL book for this test (besides the test's own book)."""
+    url = pg_server.new_book()
+    yield url
+    pg_server.drop(url)
+
+
 @pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Point every path crm uses at tmp_path, and fix today's date."""
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Path:
+    """Point every path crm uses at tmp_path, and fix today's date.
+
+    On the PostgreSQL pass CRM_DATABASE_URL names a fresh book too (it wins over
+    CRM_DB); CRM_DB stays set so that `--db FILE` tests still have a folder.
+    """
     db = tmp_path / "crm.db"
     monkeypatch.setenv("CRM_DB", str(db))
     monkeypatch.setenv("CRM_CONFIG_DIR", str(tmp_path / "config"))
@@ -24,13 +138,29 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("CRM_TODAY", TODAY)
     monkeypatch.setenv("COLUMNS", "200")
     monkeypatch.delenv("CRM_DATABASE_URL", raising=False)
+    monkeypatch.delenv("CRM_DATABASE_PASSWORD_FILE", raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)
+    if engine(request.config) == "postgresql":
+        server = request.getfixturevalue("pg_server")
+        url = server.new_book()
+        request.addfinalizer(lambda: server.drop(url))
+        monkeypatch.setenv("CRM_DATABASE_URL", url)
     return db
 
 
 @pytest.fixture
 def db_path(isolated: Path) -> Path:
     return isolated
+
+
+@pytest.fixture
+def book_db(isolated: Path):
+    """The test's book opened directly (either engine), for checks the CLI does not show."""
+    from crmcli.store.db import open_database
+
+    db = open_database(isolated, os.environ.get("CRM_DATABASE_URL"))
+    yield db
+    db.close()
 
 
 class Crm:

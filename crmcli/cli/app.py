@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import sqlite3
 import sys
 from pathlib import Path
@@ -68,6 +69,16 @@ def root(
 ) -> None:
     from crmcli.cli.session import Session
 
+    if db is not None and db_url is not None:
+        # What is typed on the command line beats the environment; both typed is a mistake.
+        typed = {name for name in ("db", "db_url")
+                 # By name: Typer vendors its own Click, whose enum is not click's (and
+                 # importing click just for this would cost every command's start-up).
+                 if getattr(ctx.get_parameter_source(name), "name", None) == "COMMANDLINE"}
+        if typed == {"db", "db_url"}:
+            raise typer.BadParameter("Give --db FILE or --db-url URL, not both.")
+        if typed == {"db"}:
+            db_url = None
     ctx.obj = Session(db_path=db, db_url=db_url)
     ctx.call_on_close(ctx.obj.close)
 
@@ -86,10 +97,77 @@ def _register() -> None:
     app.add_typer(log.follow_up_app, name="follow-up")
     app.add_typer(config_cmd.app, name="config")
     app.command("demo")(demo.demo)
+    from crmcli.cli import deal, purchase
+
+    app.add_typer(deal.app, name="deal")
+    app.add_typer(purchase.app, name="purchase")
+    from crmcli.cli import backup_cmd, check_cmd, duplicates
+
+    customer.app.command("duplicates")(duplicates.customer_duplicates)
+    customer.app.command("merge")(duplicates.customer_merge)
+    contact.app.command("duplicates")(duplicates.contact_duplicates)
+    contact.app.command("merge")(duplicates.contact_merge)
+    app.command("backup")(backup_cmd.backup)
+    app.command("restore")(backup_cmd.restore)
+    app.add_typer(check_cmd.db_app, name="db")
+    from crmcli.cli import fact, report, segment
+
+    app.add_typer(fact.app, name="fact")
+    app.command("segment")(segment.segment)
+    app.add_typer(report.app, name="report")
+    from crmcli.cli import transfer
+
+    app.add_typer(transfer.import_app, name="import")
+    from crmcli.cli import undo_cmd
+
+    transfer.import_app.command("list")(undo_cmd.list_)
+    transfer.import_app.command("undo")(undo_cmd.undo)
+    app.add_typer(transfer.export_app, name="export")
+    from crmcli.cli import db, ownership
+
+    customer.app.command("assign")(ownership.assign)
+    check_cmd.db_app.command("info")(db.info)
+    check_cmd.db_app.command("copy")(db.copy_cmd)
 
 
 _register()
 
+# Root options that take a value: skipped when looking for the command a user asked for.
+_ROOT_VALUE_OPTIONS = ("--db", "--db-url")
+
+
+def _command_asked(argv: list[str]) -> str | None:
+    """The command or group named on the command line, or None when unsure (then: the full app)."""
+    args = iter(argv)
+    for arg in args:
+        if arg in _ROOT_VALUE_OPTIONS:
+            next(args, None)
+        elif not arg.startswith(tuple(f"{o}=" for o in _ROOT_VALUE_OPTIONS)):
+            return None if arg.startswith("-") else arg
+    return None
+
+
+def _only(name: str) -> typer.Typer | None:
+    """The root app with just the command `name`: Typer converts every registered command to
+    Click on each run (about 2 ms each, ~100 ms for all of them), so the console script
+    converts only the one asked for. Help, version and anything unrecognised get the full app."""
+    from typer.main import get_command_name
+
+    commands = [c for c in app.registered_commands
+                if (c.name or get_command_name(c.callback.__name__)) == name]
+    groups = [g for g in app.registered_groups if g.name == name]
+    if not commands and not groups:
+        return None
+    only = copy.copy(app)
+    only.registered_commands = commands
+    only.registered_groups = groups + [g for g in app.registered_groups if not g.name]
+    return only
+
 
 def main() -> None:
-    app()
+    if sys.argv[1:] == ["--version"]:  # asked by scripts: no command needs to be built for it
+        typer.echo(f"crm {__version__}")
+        return
+    name = _command_asked(sys.argv[1:])
+    only = _only(name) if name else None
+    (app if only is None else only)()

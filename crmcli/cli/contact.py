@@ -8,12 +8,14 @@ import typer
 
 from crmcli import porcelain, render
 from crmcli.cli.options import (
+    AllReps,
     Csv,
     Every,
     Json,
     LevelOpt,
     Limit,
     Note,
+    OwnerOpt,
     RoleOpt,
     Yes,
     check_limit,
@@ -70,16 +72,18 @@ def add(
 def list_(
     ctx: typer.Context,
     customer: Annotated[str | None, typer.Argument(help="Only this customer's stakeholders.", show_default=False)] = None,
-    role: RoleOpt = None, limit: Limit = None, json_: Json = False, csv_: Csv = False,
+    role: RoleOpt = None, limit: Limit = None, owner: OwnerOpt = None, all_: AllReps = False,
+    json_: Json = False, csv_: Csv = False,
 ) -> None:
-    """List stakeholders, by customer."""
+    """List stakeholders, by customer (on a team book: your customers' unless --owner or --all)."""
     one_format(json_, csv_)
     check_limit(limit)
     s = session(ctx)
     from crmcli.store import stakeholders
 
     cid = s.customer(customer)["id"] if customer else None
-    where, params = stakeholders.filters_sql(customer_id=cid, role=vocab.ROLES.parse(role) if role else None)
+    where, params = stakeholders.filters_sql(customer_id=cid, role=vocab.ROLES.parse(role) if role else None,
+                                             owner=None if cid else s.book_of(owner, all_))
     shown = limit if (limit or json_ or csv_) else 50
     rows = stakeholders.list_rows(s.db, where, params, shown or None)
     if json_:

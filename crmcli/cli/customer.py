@@ -8,11 +8,13 @@ import typer
 
 from crmcli import porcelain, render
 from crmcli.cli.options import (
+    AllReps,
     Csv,
     Every,
     Json,
     Limit,
     Note,
+    OwnerOpt,
     Since,
     StageOpt,
     TierOpt,
@@ -64,9 +66,10 @@ def list_(
     tag: Annotated[str | None, typer.Option("--tag", help="Only customers with this tag.")] = None,
     city: City = None,
     search: Annotated[str | None, typer.Option("--search", help="Text in the name, industry, email or note.")] = None,
-    limit: Limit = None, json_: Json = False, csv_: Csv = False,
+    limit: Limit = None, owner: OwnerOpt = None, all_: AllReps = False,
+    json_: Json = False, csv_: Csv = False,
 ) -> None:
-    """List customers, by name."""
+    """List customers, by name (on a team book: your own unless --owner or --all)."""
     one_format(json_, csv_)
     check_limit(limit)
     s = session(ctx)
@@ -75,16 +78,17 @@ def list_(
     where, params = customers.filters_sql(
         tier=vocab.TIERS.parse(tier) if tier else None,
         stage=vocab.STAGES.parse(stage) if stage else None,
-        tag=tag, city=city, search=search,
+        tag=tag, city=city, search=search, owner=s.book_of(owner, all_),
     )
     # A person reading a table gets a screenful by default; scripts get every row.
     shown = limit if (limit or json_ or csv_) else 50
     rows = customers.list_rows(s.db, where, params, shown or None)
     if json_:
-        render.emit_json([porcelain.customer(r) for r in rows])
+        render.emit_json([porcelain.customer(r, team=s.team) for r in rows])
         return
     if csv_:
-        render.emit_csv((porcelain.csv_customer(r) for r in rows), CUSTOMER_COLUMNS)
+        render.emit_csv((porcelain.csv_customer(r) | ({"owner": r["owner"]} if s.team else {}) for r in rows),
+                        CUSTOMER_COLUMNS + (("owner",) if s.team else ()))
         return
     if not rows:
         render.line("No customers match." if where != "1 = 1" else
@@ -93,7 +97,8 @@ def list_(
     render.table(
         [{**r, "every": format_duration(r["every_days"]), "tags": r["tags"].replace(";", ", ")} for r in rows],
         [("id", "ID"), ("name", "Name"), ("tier", "Tier"), ("stage", "Stage"), ("city", "City"),
-         ("last_contact", "Last contact"), ("next_due", "Next due"), ("tags", "Tags")],
+         ("last_contact", "Last contact"), ("next_due", "Next due"), ("tags", "Tags")]
+        + ([("owner", "Owner")] if s.team and s.book_of(owner, all_) != s.owner else []),
         styles=render.TIER_STYLE,
     )
     total = customers.count(s.db, where, params)

@@ -7,7 +7,17 @@ from typing import Annotated
 import typer
 
 from crmcli import porcelain, render
-from crmcli.cli.options import At, Csv, Json, Limit, Note, check_limit, one_format
+from crmcli.cli.options import (
+    AllReps,
+    At,
+    Csv,
+    Json,
+    Limit,
+    Note,
+    OwnerOpt,
+    check_limit,
+    one_format,
+)
 from crmcli.cli.session import session
 from crmcli.core import vocabulary as vocab
 from crmcli.core.dates import parse_date
@@ -52,9 +62,10 @@ def history(
     ctx: typer.Context,
     ref: Annotated[str | None, typer.Argument(help="Only this customer.", show_default=False)] = None,
     since: Annotated[str | None, typer.Option("--since", help="Only contacts on or after this date.")] = None,
-    limit: Limit = None, json_: Json = False, csv_: Csv = False,
+    limit: Limit = None, owner: OwnerOpt = None, all_: AllReps = False,
+    json_: Json = False, csv_: Csv = False,
 ) -> None:
-    """The contact log, newest first."""
+    """The contact log, newest first (on a team book: your customers unless --owner or --all)."""
     one_format(json_, csv_)
     check_limit(limit)
     s = session(ctx)
@@ -62,7 +73,9 @@ def history(
 
     cid = s.customer(ref)["id"] if ref else None
     since_day = parse_date(since, s.today).isoformat() if since else None
-    where, params = store_log.history_filters(customer_id=cid, since=since_day)
+    # A named customer's log is shown whoever owns it; otherwise the rep's own book.
+    where, params = store_log.history_filters(customer_id=cid, since=since_day,
+                                              owner=None if cid else s.book_of(owner, all_))
     shown = limit if (limit or json_ or csv_) else 50
     rows = store_log.history(s.db, where, params, shown or None)
     if json_:
@@ -103,12 +116,13 @@ def follow_up_add(
 
 
 @follow_up_app.command("list")
-def follow_up_list(ctx: typer.Context, json_: Json = False) -> None:
+def follow_up_list(ctx: typer.Context, owner: OwnerOpt = None, all_: AllReps = False,
+                   json_: Json = False) -> None:
     """Open follow-ups, soonest first."""
     s = session(ctx)
     from crmcli.store import log as store_log
 
-    rows = store_log.open_follow_ups(s.db)
+    rows = store_log.open_follow_ups(s.db, owner=s.book_of(owner, all_))
     if json_:
         render.emit_json(rows)
         return

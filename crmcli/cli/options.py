@@ -22,6 +22,8 @@ Limit = Annotated[int | None, typer.Option("--limit", help="At most N rows (0: a
 Json = Annotated[bool, typer.Option("--json", help="Print JSON (stable keys, ISO dates).")]
 Csv = Annotated[bool, typer.Option("--csv", help="Print CSV with a header row.")]
 Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+OwnerOpt = Annotated[str | None, typer.Option("--owner", help="Only this rep's customers (team book; default: your own).", show_default=False)]
+AllReps = Annotated[bool, typer.Option("--all", help="Every rep's customers (team book).")]
 
 
 def one_format(json_: bool, csv_: bool) -> None:

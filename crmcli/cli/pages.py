@@ -44,7 +44,7 @@ def customer_page(page: dict[str, Any], today: date) -> None:
             ("Last contact", _ago(page.get("last_contact"), today) or "never"),
             ("Next due", page.get("next_due") + (f" (snoozed until {page['snoozed_until']})" if page.get("snoozed_until") else "") if page.get("next_due") else ""),
             ("Note", page.get("note")),
-        ] + [(label, value) for label, value in page.get("extra_fields", [])],
+        ] + _purchase_fields(page) + [(label, value) for label, value in page.get("extra_fields", [])],
     )
     people = page["stakeholders"]
     if people:
@@ -71,10 +71,44 @@ def customer_page(page: dict[str, Any], today: date) -> None:
         )
     else:
         render.line("No contacts logged yet.")
+    if page.get("deals"):
+        render.table(_deal_rows(page["deals"], today),
+                     [("id", "ID"), ("title", "Deal"), ("stage", "Stage"), ("intent", "Intent"),
+                      ("amount", "Amount"), ("close_on", "Close"), ("status", "")],
+                     title="Open deals")
+    if page.get("facts"):
+        render.table(page["facts"], [("key", "Fact"), ("value", "Latest value"), ("at", "On"),
+                                     ("contact", "From")], title="Facts (latest; `crm fact history` for all)")
     for title, rows, columns in page.get("extra_tables", []):
         render.table(rows, columns, title=title)
     render.table(page["stage_history"], [("at", "Date"), ("stage", "Stage"), ("note", "Note")],
                  title="Stage history")
+
+
+def _purchase_fields(page: dict[str, Any]) -> list[tuple[str, Any]]:
+    """Purchases in brief (issue 5): how many, how much, the first and the last."""
+    from crmcli.core.pipeline import format_amount, money_list
+
+    summary = page.get("purchases")
+    if not summary or not summary["count"]:
+        return [("Purchases", "none yet")] if summary is not None else []
+
+    def one(p: dict[str, Any]) -> str:
+        text = f"{p['date']} {format_amount(p['amount_cents'], p['currency'])}"
+        return text + (f" {p['product']}" if p.get("product") else "")
+
+    total = money_list({t["currency"] or "": t["amount_cents"] for t in summary["totals"]})
+    fields = [("Purchases", f"{summary['count']}, total {total}"), ("Last purchase", one(summary["last"]))]
+    if summary["count"] > 1:
+        fields.append(("First purchase", one(summary["first"])))
+    return fields
+
+
+def _deal_rows(deals: list[dict[str, Any]], today: date) -> list[dict[str, Any]]:
+    from crmcli.core.pipeline import closes_text, format_amount
+
+    return [{**d, "amount": format_amount(d["amount_cents"], d["currency"]),
+             "status": closes_text(d["close_on"], d["stage"], today)} for d in deals]
 
 
 def contact_page(person: dict[str, Any], today: date) -> None:

@@ -51,11 +51,32 @@ class Session:
         return self.settings.cadences()
 
     @property
+    def team(self) -> bool:
+        """A shared book on a server: owners exist and show."""
+        return self.db.dialect != "sqlite"
+
+    @property
     def owner(self) -> str:
         """The rep who owns new records; on a personal SQLite book it is always empty."""
-        if self.db.dialect == "sqlite":
+        if not self.team:
             return ""
         return str(self.settings.get("user.name"))
+
+    def book_of(self, owner: str | None = None, everyone: bool = False) -> str | None:
+        """Whose customers a list shows (`--owner NAME`, `--all`); None means every rep's.
+
+        By default a rep on a team server sees their own book, and a solo user
+        on SQLite sees everything (there is only one rep).
+        """
+        if owner is not None and everyone:
+            raise typer.BadParameter("Give --owner NAME or --all, not both.")
+        if everyone:
+            return None
+        if owner is not None:
+            if not owner.strip():
+                raise typer.BadParameter("--owner needs a rep's name, such as --owner alice.")
+            return owner.strip()
+        return self.owner or None
 
     def close(self) -> None:
         if self._db is not None:

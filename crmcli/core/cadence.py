@@ -11,8 +11,12 @@ A customer's next due date is the earliest of:
 - birthdays: 7 days before a stakeholder's next birthday not yet covered by
   a contact made within those 7 days;
 - open follow-ups: their date (they stay due until done or a contact is
-  logged on or after that date).
-Lost customers keep only their follow-ups.
+  logged on or after that date);
+- open deals with an expected close date: 7 days before it, or later if a
+  contact was logged within those 7 days (the first day with no contact in
+  the last 7 days); a deal whose close date passed is due from the day after
+  it (slipped) until the deal is updated.
+Lost customers keep only their follow-ups and open deals.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from crmcli.core.dates import next_birthday
 from crmcli.core.vocabulary import MAX_CADENCE_DAYS
 
 BIRTHDAY_NOTICE_DAYS = 7
+DEAL_NOTICE_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,7 @@ class CustomerDue:
     last_contact: date | None = None
     stakeholders: tuple[StakeholderDue, ...] = ()
     follow_ups: tuple[date, ...] = field(default_factory=tuple)
+    deals: tuple[date, ...] = ()  # expected close dates of the open deals
 
 
 def effective_cadence(every_days: int | None, tier: str, tier_cadences: dict[str, int]) -> int:
@@ -74,8 +80,22 @@ def birthday_due(c: CustomerDue, s: StakeholderDue) -> date | None:
     return next_birthday(s.birthday, covered_until) - timedelta(days=BIRTHDAY_NOTICE_DAYS)
 
 
+def deal_notice(close_on: date, last_contact: date | None) -> date | None:
+    """The first day before an open deal's close with no contact in the last 7 days, if any."""
+    notice = close_on - timedelta(days=DEAL_NOTICE_DAYS)
+    if last_contact is not None:
+        notice = max(notice, last_contact + timedelta(days=DEAL_NOTICE_DAYS))
+    return notice if notice <= close_on else None
+
+
+def deal_due(close_on: date, last_contact: date | None) -> date:
+    """When an open deal puts its customer on the agenda: its notice, else the day it slips."""
+    return deal_notice(close_on, last_contact) or close_on + timedelta(days=1)
+
+
 def next_due(c: CustomerDue) -> date | None:
     candidates = [cadence_due(c), *c.follow_ups]
+    candidates += [deal_due(close_on, c.last_contact) for close_on in c.deals]
     for s in c.stakeholders:
         candidates += [stakeholder_due(c, s), birthday_due(c, s)]
     dates = [d for d in candidates if d is not None]

@@ -11,6 +11,10 @@ import re
 import unicodedata
 
 _SPACES = re.compile(r"\s+")
+# Unicode category Cc is exactly these 65 code points; a regex tests them far faster than
+# unicodedata per character (importers clean millions of names).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_NOT_ASCII_DIGIT = re.compile("[^0-9]+")
 
 
 def name_key(name: str) -> str:
@@ -20,7 +24,10 @@ def name_key(name: str) -> str:
 
 def phone_digits(phone: str | None) -> str:
     """The digits of a phone number, for matching (a leading + kept as 00 is not worth it)."""
-    return "".join(ch for ch in (phone or "") if ch.isdigit())
+    text = phone or ""
+    if text.isascii():
+        return _NOT_ASCII_DIGIT.sub("", text)
+    return "".join(ch for ch in text if ch.isdigit())
 
 
 def email_key(email: str | None) -> str:
@@ -36,7 +43,7 @@ def clean_name(name: str | None, what: str = "name") -> str:
         raise CrmError(f"The {what} must not be empty; give a name such as 'Acme Trading' or 王小明.")
     if len(cleaned) > 200:
         raise CrmError(f"The {what} is {len(cleaned)} characters long; 200 is the most accepted.")
-    if any(unicodedata.category(ch) == "Cc" for ch in cleaned):
+    if _CONTROL.search(cleaned):
         raise CrmError(f"The {what} {cleaned[:40]!r} contains control characters; use plain text.")
     return cleaned
 

@@ -30,6 +30,8 @@ HISTORY_COLUMNS = (
     "id", "customer", "contact", "date", "channel", "purpose", "note", "feedback", "score",
     "next", "next_note",
 )
+# Purchases are validated in core/pipeline.py (exact amounts); their columns are listed here.
+PURCHASE_COLUMNS = ("id", "customer", "date", "amount", "currency", "product", "deal", "note")
 
 
 def _text(value: str | None, what: str, limit: int = MAX_TEXT) -> str | None:

@@ -15,8 +15,8 @@ from crmcli.errors import CrmError
 # the Chinese column headers importers recognise. Input is folded to
 # simplified before lookup, so each alias is written once, in simplified form.
 _TRADITIONAL = str.maketrans(
-    "質銀鐵鉛關鍵戶潛遠標購買複誠擁護決響執採監認識約會夥電話訪門郵時議飲禮動懷傳遞係發務報銷調訴線確談丟單級階稱備職機類聯絡間饋評戶稱額產額與個號碼註種",
-    "质银铁铅关键户潜远标购买复诚拥护决响执采监认识约会伙电话访门邮时议饮礼动怀传递系发务报销调诉线确谈丢单级阶称备职机类联络间馈评户称额产额与个号码注种",
+    "質銀鐵鉛關鍵戶潛遠標購買複誠擁護決響執採監認識約會夥電話訪門郵時議飲禮動懷傳遞係發務報銷調訴線確談丟單級階稱備職機類聯絡間饋評戶稱額產額與個號碼註種價熱溫",
+    "质银铁铅关键户潜远标购买复诚拥护决响执采监认识约会伙电话访门邮时议饮礼动怀传递系发务报销调诉线确谈丢单级阶称备职机类联络间馈评户称额产额与个号码注种价热温",
 )
 
 
@@ -171,5 +171,30 @@ KINDS = Vocabulary(
     (
         Term("company", ("公司", "企业", "organisation", "organization", "business")),
         Term("person", ("个人", "individual", "private")),
+    ),
+)
+
+# Sales opportunities (seeds 003, 004): where a deal stands in the pipeline.
+DEAL_STAGES = Vocabulary(
+    "deal stage",
+    (
+        Term("lead", ("线索", "opportunity")),
+        Term("qualified", ("确认需求", "需求确认")),
+        Term("proposal", ("方案/报价", "方案", "报价", "quote", "quotation")),
+        Term("negotiation", ("谈判", "negotiating")),
+        Term("won", ("成交", "赢单", "closed won")),
+        Term("lost", ("丢单", "输单", "closed lost")),
+    ),
+)
+# A deal in one of these stages is still open: it has an expected close date to watch.
+OPEN_DEAL_STAGES = ("lead", "qualified", "proposal", "negotiation")
+
+# Strength of a customer's purchase intent (seed 003); config intent.KEY weighs the forecast.
+INTENTS = Vocabulary(
+    "intent",
+    (
+        Term("hot", ("热", "high", "strong")),
+        Term("warm", ("温", "medium")),
+        Term("cold", ("冷", "low", "weak")),
     ),
 )

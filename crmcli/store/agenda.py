@@ -83,9 +83,10 @@ def due_rows(db: Database, day: date, ahead: int, cadences: dict[str, int], *,
 
 
 def details(db: Database, customer_ids: list[int], horizon: date) -> dict[str, Any]:
-    """Stakeholders, open follow-ups up to the horizon, and the last contact of each customer."""
+    """Stakeholders, open follow-ups up to the horizon, the last contact and the open deals
+    closing within a week of the horizon, of each customer."""
     if not customer_ids:
-        return {"stakeholders": {}, "follow_ups": {}, "last": {}}
+        return {"stakeholders": {}, "follow_ups": {}, "last": {}, "deals": {}}
     marks, params = db.in_list("c", customer_ids)
     people: dict[int, list[Row]] = defaultdict(list)
     for s in db.rows(
@@ -108,4 +109,8 @@ def details(db: Database, customer_ids: list[int], horizon: date) -> dict[str, A
         )
         if row:
             last[cid] = row
-    return {"stakeholders": people, "follow_ups": follow_ups, "last": last}
+    from crmcli.core.cadence import DEAL_NOTICE_DAYS
+    from crmcli.store.deals import for_agenda
+
+    deals = for_agenda(db, customer_ids, horizon + timedelta(days=DEAL_NOTICE_DAYS))
+    return {"stakeholders": people, "follow_ups": follow_ups, "last": last, "deals": deals}

@@ -172,4 +172,16 @@ def page(db: Database, customer_id: int, recent: int = 10) -> dict[str, Any]:
         "SELECT stage, at, note FROM stage_change WHERE customer_id = :c ORDER BY at, id",
         {"c": customer_id},
     )
+    # Pipeline and purchases (issue 5): what was bought, and what is expected.
+    from crmcli import porcelain
+    from crmcli.store import deals, purchases
+
+    c["purchases"] = porcelain.purchase_summary(purchases.summary_rows(db, customer_id))
+    c["deals"] = [porcelain.deal(d) for d in deals.open_for_customer(db, customer_id)]
+    # Dated facts (issue 6): the latest value of each; `crm fact history` has them all.
+    from crmcli.core.facts import fact_json
+    from crmcli.store import facts
+
+    c["facts"] = [{k: v for k, v in fact_json(f).items() if k not in ("customer_id", "customer")}
+                  for f in facts.latest(db, customer_id)]
     return c

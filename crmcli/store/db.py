@@ -116,9 +116,9 @@ class Database:
 
 
 def default_path() -> Path:
-    from platformdirs import user_data_dir
+    from crmcli.dirs import user_data_dir
 
-    return Path(user_data_dir("crm", appauthor=False)) / "crm.db"
+    return user_data_dir() / "crm.db"
 
 
 def _create_private(path: Path) -> None:

@@ -2,7 +2,7 @@
 
 Called inside the writing transaction by every write that can move them
 (a contact logged, a follow-up added or done, a cadence or tier edited, a
-stakeholder's birthday or cadence set, an import). Works on chunks of ids,
+stakeholder's birthday or cadence set, a deal added or changed, an import). Works on chunks of ids,
 so an import of 100,000 customers refreshes them in a few hundred queries.
 """
 
@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from crmcli.core.cadence import CustomerDue, StakeholderDue, effective_cadence, next_due
+from crmcli.core.vocabulary import OPEN_DEAL_STAGES
 from crmcli.store.db import Database
 
 CHUNK = 500
@@ -33,10 +34,24 @@ def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
         yield batch
 
 
+def lock(db: Database, table: str, marks: str, params: dict) -> None:
+    """On a server, hold these rows until the transaction ends before reading what derives them.
+
+    Two reps logging on one customer at once would otherwise each compute its dates
+    without the other's contact, and the later write would lose the earlier one. The
+    lock (which plain inserts under a foreign key do not wait for) makes the second
+    wait, and its reads then see what the first committed. SQLite has one writer at a
+    time already.
+    """
+    if db.dialect != "sqlite":
+        db.rows(f"SELECT id FROM {table} WHERE id IN {marks} ORDER BY id FOR NO KEY UPDATE", params)
+
+
 def refresh_last_contact(db: Database, customer_ids: Iterable[int]) -> None:
     """last_contact = the latest logged contact, or the imported date when that is later."""
     for ids in _chunks(customer_ids):
         marks, params = db.in_list("c", ids)
+        lock(db, "customer", marks, params)
         logged = {
             r["customer_id"]: r["d"]
             for r in db.rows(
@@ -59,6 +74,7 @@ def refresh_last_contact(db: Database, customer_ids: Iterable[int]) -> None:
 def refresh_stakeholder_contact(db: Database, stakeholder_ids: Iterable[int]) -> None:
     for ids in _chunks(i for i in stakeholder_ids if i):
         marks, params = db.in_list("s", ids)
+        lock(db, "stakeholder", marks, params)
         db.run(
             f"UPDATE stakeholder SET last_contact = (SELECT max(i.date) FROM interaction i "
             f"WHERE i.stakeholder_id = stakeholder.id) WHERE id IN {marks}",
@@ -71,6 +87,7 @@ def refresh_next_due(db: Database, customer_ids: Iterable[int], cadences: dict[s
     changed = 0
     for ids in _chunks(customer_ids):
         marks, params = db.in_list("c", ids)
+        lock(db, "customer", marks, params)
         people: dict[int, list[StakeholderDue]] = defaultdict(list)
         for s in db.rows(
             "SELECT id, customer_id, name, every_days, last_contact, birthday FROM stakeholder "
@@ -86,6 +103,12 @@ def refresh_next_due(db: Database, customer_ids: Iterable[int], cadences: dict[s
             params,
         ):
             follow_ups[f["customer_id"]].append(date.fromisoformat(f["due_on"]))
+        # Open deals' close dates. Only customer_id in the WHERE: with a stage condition too,
+        # SQLite's planner prefers the (stage, close_on) index and reads every open deal.
+        deals: dict[int, list[date]] = defaultdict(list)
+        for d in db.rows(f"SELECT customer_id, stage, close_on FROM deal WHERE customer_id IN {marks}", params):
+            if d["close_on"] and d["stage"] in OPEN_DEAL_STAGES:
+                deals[d["customer_id"]].append(date.fromisoformat(d["close_on"]))
         updates = []
         for c in db.rows(
             "SELECT id, stage, tier, since, every_days, last_contact, next_due FROM customer "
@@ -100,6 +123,7 @@ def refresh_next_due(db: Database, customer_ids: Iterable[int], cadences: dict[s
                     last_contact=_d(c["last_contact"]),
                     stakeholders=tuple(people.get(c["id"], ())),
                     follow_ups=tuple(follow_ups.get(c["id"], ())),
+                    deals=tuple(deals.get(c["id"], ())),
                 )
             )
             value = due.isoformat() if due else None

@@ -47,12 +47,12 @@ def ensure_current(db: Database, path: Path | None = None) -> None:
 
 
 def _backup_before_upgrade(db: Database, path: Path | None) -> None:
-    """A copy of the book as it was, before a migration touches it."""
+    """A copy of the book as it was, before a migration touches it (in the backups folder)."""
     if path is None:
         return
-    from crmcli.store.backup import backup_sqlite
+    from crmcli.store.backup import automatic
 
-    backup_sqlite(db, path.with_name(f"{path.name}.before-{HEAD}.bak"))
+    automatic(db, f"before-{HEAD}", path)
 
 
 def alembic_config(url: str):  # -> alembic.config.Config
@@ -72,6 +72,10 @@ def upgrade(db: Database, path: Path | None = None, revision: str = "head") -> N
     cfg = alembic_config(str(engine.url))
     try:
         with engine.begin() as connection:
+            if db.dialect == "postgresql":
+                # Reps opening a new team database at once: one migrates, the others wait
+                # on this lock and then find the schema current (alembic re-reads its version).
+                connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7151)")
             cfg.attributes["connection"] = connection
             command.upgrade(cfg, revision)
     finally:

@@ -1,0 +1,160 @@
+"""The agenda at scale on PostgreSQL: the benchmark book on a server, spread over 20 reps.
+
+    python benchmarks/build_book.py /tmp/crm-100k.db
+    scripts/with-postgres python benchmarks/pg_agenda.py --book /tmp/crm-100k.db
+
+--url (default: env CRM_TEST_DATABASE_URL) is a login on a local server that may create
+databases. The book is copied into a new database with crm's own `db copy` code
+(store/copy.py; the time is printed), its customers are given to rep01…rep20 round-robin
+(as a team's book would be), and the server's statistics are gathered (ANALYZE, as autovacuum
+would). Then, as a user runs them (a new process each, output to a pipe), round-robin over
+--runs rounds after a warm-up:
+
+    crm due                       as rep01 (config user.name), on the server
+    crm due --all --limit 50      the manager's view, on the server
+    crm due                       on the SQLite file itself, for comparison
+
+and prints median and minimum wall times, and the server's plan of the agenda query for one
+rep and for all (EXPLAIN ANALYZE: index scans on customer, no scan of the contact history).
+The database is dropped at the end unless --keep.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+TODAY = "2026-11-25"
+REPS = 20
+
+
+def copy_in(book: Path, url: str) -> float:
+    from crmcli.core.vocabulary import TIER_CADENCE_DAYS
+    from crmcli.store.copy import copy_book
+    from crmcli.store.db import open_database
+
+    source, target = open_database(book), open_database(url=url)
+    try:
+        t = time.perf_counter()
+        report = copy_book(source, target, cadences=dict(TIER_CADENCE_DAYS))
+        elapsed = time.perf_counter() - t
+        rows = sum(c.copied for c in report.tables)
+        print(f"db copy: {rows:,} rows in {elapsed:.0f} s ({rows / elapsed:,.0f} rows/s)")
+        target.run("UPDATE customer SET owner = 'rep' || lpad(CAST(1 + id % :n AS text), 2, '0')", {"n": REPS})
+    finally:
+        source.close()
+        target.close()
+    return elapsed
+
+
+def analyze(url: str) -> None:
+    from crmcli.store.db import open_database
+
+    db = open_database(url=url)
+    try:
+        db.run("ANALYZE")
+    finally:
+        db.close()
+
+
+def plans(url: str) -> None:
+    """EXPLAIN ANALYZE of the agenda query as store/agenda.py sends it (captured, not rewritten)."""
+    from crmcli.core.vocabulary import TIER_CADENCE_DAYS
+    from crmcli.store import agenda
+    from crmcli.store.db import open_database
+
+    db = open_database(url=url)
+    captured: list[tuple[str, dict]] = []
+    rows = db.rows
+
+    def capture(sql, params=None):
+        captured.append((sql, dict(params or {})))
+        return rows(sql, params)
+
+    db.rows = capture  # type: ignore[method-assign]
+    try:
+        for owner, limit in (("rep01", 15), (None, 50)):
+            captured.clear()
+            agenda.due_rows(db, date.fromisoformat(TODAY), 0, dict(TIER_CADENCE_DAYS), limit=limit, owner=owner)
+            sql, params = captured[0]
+            print(f"\nplan, owner={owner!r}, limit {limit}:")
+            for r in rows("EXPLAIN (ANALYZE, COSTS OFF) " + sql, params):
+                print("   ", r["QUERY PLAN"])
+    finally:
+        db.close()
+
+
+def time_commands(url: str, book: Path, runs: int) -> dict[str, list[float]]:
+    config = Path(tempfile.mkdtemp(prefix="crm-bench-config-"))
+    (config / "config.json").write_text(json.dumps({"user.name": "rep01"}))
+    crm = str(Path(sys.executable).with_name("crm"))
+    base = {**os.environ, "CRM_TODAY": TODAY, "CRM_CONFIG_DIR": str(config), "COLUMNS": "120"}
+    base.pop("CRM_DB", None)
+    server = {**base, "CRM_DATABASE_URL": url}
+    commands = {
+        "crm due (rep01, PostgreSQL)": ([crm, "due"], server),
+        "crm due --all --limit 50 (PostgreSQL)": ([crm, "due", "--all", "--limit", "50"], server),
+        "crm due (SQLite file)": ([crm, "--db", str(book), "due"], base),
+    }
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for i in range(runs + 1):
+        for name, (argv, env) in commands.items():
+            t = time.perf_counter()
+            subprocess.run(argv, env=env, check=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            if i:  # the first round warms the caches
+                times[name].append(time.perf_counter() - t)
+    return times
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--book", type=Path, required=True, help="a book built by benchmarks/build_book.py")
+    parser.add_argument("--url", default=os.environ.get("CRM_TEST_DATABASE_URL"))
+    parser.add_argument("--database", help="use (and keep) this database; copied into only when empty")
+    parser.add_argument("--runs", type=int, default=9)
+    parser.add_argument("--keep", action="store_true", help="keep the database for more runs")
+    args = parser.parse_args()
+    if not args.url:
+        parser.error("give --url or set CRM_TEST_DATABASE_URL (scripts/with-postgres does)")
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    u = make_url(args.url)
+    admin = psycopg.connect(host=u.host, port=u.port, user=u.username, password=u.password,
+                            dbname=u.database or "postgres", autocommit=True)
+    dbname = args.database or f"crm_bench_{os.getpid()}"
+    exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)).fetchone()
+    if not exists:
+        admin.execute(f"CREATE DATABASE {dbname}")
+    url = u.set(database=dbname).render_as_string(hide_password=False)
+    try:
+        from crmcli.store.db import open_database
+
+        db = open_database(url=url)
+        empty = not db.value("SELECT count(*) FROM customer")
+        db.close()
+        if empty:
+            copy_in(args.book, url)
+        analyze(url)
+        plans(url)
+        times = time_commands(url, args.book, args.runs)
+        print(f"\nwall time over {args.runs} runs (ms):")
+        for name, values in times.items():
+            print(f"  {name:40s} median {statistics.median(values) * 1000:6.0f}   min {min(values) * 1000:6.0f}")
+        return 0
+    finally:
+        if not (args.keep or args.database):
+            admin.execute(f"DROP DATABASE IF EXISTS {dbname} WITH (FORCE)")
+        admin.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

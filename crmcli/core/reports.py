@@ -1,0 +1,357 @@
+"""The rules behind `crm report` that are clearer in Python than in SQL (pure, no I/O).
+
+The store aggregates (one row per customer, per stage, per week); this module
+scores and names: RFM quintiles and segments, the 80/20 share, win-back bands
+and treatments, medians, rates, the words of coverage advice.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from crmcli.core.vocabulary import LADDER, TIERS
+
+TIER_ORDER = {t: i for i, t in enumerate(TIERS.keys)}
+
+
+def money(cents: int | None) -> float:
+    """Cents as a decimal amount with two places (JSON money)."""
+    return round((cents or 0) / 100, 2)
+
+
+def rate(part: int, whole: int) -> float | None:
+    """A fraction (0.25, not 25%); None when there is nothing to measure."""
+    return part / whole if whole else None
+
+
+def median(values: Sequence[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+# -- RFM (seed 002: value; the usual recency-frequency-monetary scoring) -----------
+
+SEGMENTS = ("champions", "loyal", "promising", "at risk", "hibernating", "lost")
+
+
+def quintile_scores(values: Sequence[Any], *, higher_is_better: bool = True) -> list[int]:
+    """1–5 per value: 1 + ⌊5 × (values strictly worse) / n⌋.
+
+    With distinct values this is the quintile (top fifth scores 5); tied values
+    share the score of the lowest of their positions, so equal customers score
+    alike. Values need only be comparable (numbers, ISO dates).
+    """
+    ordered = sorted(values)
+    n = len(ordered)
+    worse: dict[Any, int] = {}
+    if higher_is_better:  # worse = how many are strictly lower: the first position of v
+        for i in range(n - 1, -1, -1):
+            worse[ordered[i]] = i
+    else:  # worse = how many are strictly higher: n - 1 - the last position of v
+        for i, v in enumerate(ordered):
+            worse[v] = n - 1 - i
+    return [1 + (5 * worse[v]) // n for v in values]
+
+
+def rfm_segment(r: int, f: int, m: int) -> str:
+    """The named segment of an RFM score; fm is the mean of frequency and monetary.
+
+    champions: r ≥ 4 and fm ≥ 4     loyal: r ≥ 3 and fm ≥ 3
+    promising: r ≥ 3 (recent, small) at risk: r ≤ 2 and fm ≥ 3 (valuable, gone quiet)
+    hibernating: r = 2               lost: r = 1
+    """
+    fm = (f + m) / 2
+    if r >= 4 and fm >= 4:
+        return "champions"
+    if r >= 3 and fm >= 3:
+        return "loyal"
+    if r >= 3:
+        return "promising"
+    if fm >= 3:
+        return "at risk"
+    return "hibernating" if r == 2 else "lost"
+
+
+def rfm_scores(rows: Sequence[dict[str, Any]]) -> list[tuple[int, int, int]]:
+    """(r, f, m) per row {cents, purchases, last_purchase}: recency by the last purchase
+    (later is better), frequency by purchases, monetary by revenue."""
+    rs = quintile_scores([r["last_purchase"] for r in rows])
+    fs = quintile_scores([int(r["purchases"]) for r in rows])
+    ms = quintile_scores([int(r["cents"]) for r in rows])
+    return list(zip(rs, fs, ms))
+
+
+def rfm(rows: Sequence[dict[str, Any]], on: date) -> list[dict[str, Any]]:
+    """RFM rows, highest revenue first, from per-customer rows
+    {customer_id, customer, cents, purchases, last_purchase}; recency in days."""
+    days: dict[str, int] = {}
+    out = []
+    for row, (r, f, m) in zip(rows, rfm_scores(rows)):
+        last = row["last_purchase"]
+        if last not in days:
+            days[last] = (on - date.fromisoformat(last)).days
+        out.append({"customer_id": row["customer_id"], "customer": row["customer"], "recency": days[last],
+                    "frequency": int(row["purchases"]), "monetary": money(row["cents"]), "r": r, "f": f,
+                    "m": m, "segment": rfm_segment(r, f, m)})
+    order = sorted(range(len(rows)), key=lambda i: (-int(rows[i]["cents"]), rows[i]["customer_id"]))
+    return [out[i] for i in order]
+
+
+def rfm_summary(rows: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Customers and revenue (cents) per named segment, for the terminal table."""
+    out = {name: {"customers": 0, "cents": 0} for name in SEGMENTS}
+    for row, (r, f, m) in zip(rows, rfm_scores(rows)):
+        seg = out[rfm_segment(r, f, m)]
+        seg["customers"] += 1
+        seg["cents"] += int(row["cents"])
+    return out
+
+
+def top_count(customers: int, share: float = 0.2) -> int:
+    """How many customers make the top `share` (at least one when there are any)."""
+    return max(1, int(customers * share)) if customers else 0
+
+
+def top_share(cents_desc: Sequence[int], share: float = 0.2) -> float | None:
+    """The fraction of revenue from the top `share` of customers (the 80/20 check)."""
+    total = sum(cents_desc)
+    if not total:
+        return None
+    return sum(cents_desc[: top_count(len(cents_desc), share)]) / total
+
+
+def pareto(cents_desc: Sequence[int], parts: int = 10) -> list[dict[str, Any]]:
+    """Revenue by tenths of the customers, best first, with the running share."""
+    n, total = len(cents_desc), sum(cents_desc)
+    out, running, start = [], 0, 0
+    if not n or not total:
+        return out
+    for i in range(1, parts + 1):
+        end = round(n * i / parts)
+        if end <= start:
+            continue
+        cents = sum(cents_desc[start:end])
+        running += cents
+        out.append({"customers_share": end / n, "customers": end - start, "cents": cents,
+                    "share": cents / total, "cumulative": running / total})
+        start = end
+    return out
+
+
+# -- win-back (seed 001: fight for the valuable, be opportunistic, let small ones go) ---
+
+WINBACK_BANDS = ("high", "ordinary", "small")
+TREATMENTS = {
+    "high": "Fight for it: find out why it left, fix the cause, meet the decision-maker and make an offer.",
+    "ordinary": "Be opportunistic: keep in light touch and act when news or an offer gives a reason.",
+    "small": "Let it go: no active win-back effort; keep it on mailings.",
+}
+
+
+def value_cuts(cents: Sequence[int]) -> tuple[int | None, float | None]:
+    """(the lifetime value that puts a customer in the top 20%, the median lifetime value)
+    over the customers who bought anything."""
+    values = sorted((c for c in cents if c > 0), reverse=True)
+    if not values:
+        return None, None
+    return values[top_count(len(values)) - 1], statistics.median(values)
+
+
+def winback_band(cents: int, tier: str, cuts: tuple[int | None, float | None]) -> str:
+    """high: a gold customer, or one in the book's top 20% by lifetime value;
+    small: an iron or lead customer worth less than the median; ordinary: the rest."""
+    high_cut, mid = cuts
+    if tier == "gold" or (high_cut is not None and cents > 0 and cents >= high_cut):
+        return "high"
+    if tier in ("iron", "lead") and (mid is None or cents < mid):
+        return "small"
+    return "ordinary"
+
+
+# -- ladder ------------------------------------------------------------------------
+
+def ladder_rank(stage: str | None) -> int:
+    """Height on the loyalty ladder; `lost` is below its first rung."""
+    return LADDER.index(stage) if stage in LADDER else -1
+
+
+def direction(before: str | None, after: str) -> int:
+    """+1 a move up the ladder, -1 down (to lost included), 0 neither."""
+    if before is None or before == after:
+        return 0
+    return 1 if ladder_rank(after) > ladder_rank(before) else -1
+
+
+# -- coverage (seed 000: single-threaded accounts) -------------------------------------
+
+def coverage(stakeholders: int, decision_makers: int, only: tuple[str, str | None] | None,
+             best_dm: tuple[str, str | None] | None) -> tuple[list[str], str]:
+    """The problems of a company account's coverage and what to do next ([] when well covered).
+
+    `only` is (name, role) of the single stakeholder; `best_dm` (name, level) of
+    the decision-maker with the deepest relationship.
+    """
+    problems: list[str] = []
+    advice: list[str] = []
+    if stakeholders == 0:
+        return ["no stakeholders", "no decision-maker"], "nobody known there — find the decision-maker and the buyer"
+    if stakeholders == 1 and only is not None:
+        problems.append("one stakeholder")
+        advice.append(f"only {only[0]} ({only[1] or 'no role'}) — widen")
+    if decision_makers == 0:
+        problems.append("no decision-maker")
+        advice.append("no decision-maker known — find who signs off")
+    elif best_dm is not None and ladder_level(best_dm[1]) < ladder_level("partner"):
+        problems.append("decision-maker below partner")
+        advice.append(f"deepen {best_dm[0]} (decision-maker, {best_dm[1] or 'no level'}) to partner")
+    return problems, "; ".join(advice)
+
+
+def ladder_level(level: str | None) -> int:
+    from crmcli.core.vocabulary import LEVEL_ORDER
+
+    return LEVEL_ORDER.index(level) if level in LEVEL_ORDER else -1
+
+
+# -- activity ------------------------------------------------------------------------
+
+def week_start(day: date) -> date:
+    """The Monday of the day's week."""
+    return day - timedelta(days=day.weekday())
+
+
+def week_starts(on: date, weeks: int) -> list[date]:
+    """The Mondays of the last `weeks` weeks, oldest first, the last one holding `on`."""
+    last = week_start(on)
+    return [last - timedelta(weeks=weeks - 1 - i) for i in range(weeks)]
+
+
+# -- the reports' JSON, from the store's aggregate rows -------------------------------------
+
+def coverage_report(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for r in rows:
+        only = (r["any_name"], r["any_role"]) if r["stakeholders"] == 1 else None
+        best = (r["dm_name"], r["dm_level"]) if r["dm_name"] is not None else None
+        problems, advice = coverage(int(r["stakeholders"]), int(r["decision_makers"]), only, best)
+        if problems:
+            out.append({"customer_id": r["customer_id"], "customer": r["customer"], "tier": r["tier"],
+                        "stakeholders": int(r["stakeholders"]), "problems": problems,
+                        "advice": advice, "value": money(r["cents"])})
+    return out
+
+
+def ladder_report(current: Sequence[dict[str, Any]], moves: Sequence[dict[str, Any]],
+                  since: date, on: date) -> dict[str, Any]:
+    """Customers per stage, median days per stay, and moves up and down the ladder.
+
+    `current` rows are (stage, days, n): customers standing at a stage on the day and
+    for how long; `moves` rows (before, after, days, n): changes in the period and how
+    long the stage they ended had lasted. A stage's median covers both: the stays that
+    ended in the period and the ones still going (so slow stages are not hidden).
+    """
+    counts: dict[str, int] = {}
+    stays: dict[str, list[tuple[int, int]]] = {}
+    for r in current:
+        counts[r["stage"]] = counts.get(r["stage"], 0) + int(r["n"])
+        if r["days"] is not None:
+            stays.setdefault(r["stage"], []).append((int(r["days"]), int(r["n"])))
+    up = down = 0
+    for m in moves:
+        step = direction(m["before"], m["after"])
+        up += int(m["n"]) if step > 0 else 0
+        down += int(m["n"]) if step < 0 else 0
+        if m["before"] != m["after"] and m["days"] is not None:
+            stays.setdefault(m["before"], []).append((int(m["days"]), int(m["n"])))
+    stages = [{"stage": s, "customers": counts.get(s, 0),
+               "median_days": _plain(median_of_counts(stays.get(s, [])))} for s in (*LADDER, "lost")]
+    return {"since": since.isoformat(), "until": on.isoformat(), "stages": stages, "up": up, "down": down}
+
+
+def median_of_counts(pairs: Sequence[tuple[float, int]]) -> float | None:
+    """The median of values given as (value, how many times)."""
+    total = sum(n for _, n in pairs)
+    if not total:
+        return None
+    ordered = sorted(pairs)
+    middle = [(total - 1) // 2, total // 2]  # 0-based positions of the middle value(s)
+    found: list[float] = []
+    seen = 0
+    for value, n in ordered:
+        while middle and middle[0] < seen + n:
+            found.append(value)
+            middle.pop(0)
+        seen += n
+    return sum(found) / len(found)
+
+
+def _plain(value: float | None) -> float | int | None:
+    """7.0 → 7 (a median of whole days is whole unless it falls between two)."""
+    if value is None:
+        return None
+    return int(value) if value == int(value) else value
+
+
+def churn_report(rows: Sequence[dict[str, Any]], since: date, until: date) -> dict[str, Any]:
+    at_start = sum(int(r["at_start"]) for r in rows)
+    lost = sum(int(r["lost"] or 0) for r in rows)
+    churn = rate(lost, at_start)
+    by_tier = {}
+    for r in sorted(rows, key=lambda r: TIER_ORDER.get(r["tier"], 99)):
+        n, gone = int(r["at_start"]), int(r["lost"] or 0)
+        by_tier[r["tier"]] = {"at_start": n, "lost": gone, "churn_rate": rate(gone, n)}
+    return {"since": since.isoformat(), "until": until.isoformat(), "at_start": at_start,
+            "lost": lost, "churn_rate": churn, "retention_rate": None if churn is None else 1 - churn,
+            "by_tier": by_tier}
+
+
+def value_report(rows: Sequence[dict[str, Any]], on: date, *, listed: bool = True
+                 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The value report's JSON (its `rfm` list only when `listed`), and the Pareto tenths."""
+    cents = sorted((int(r["cents"]) for r in rows), reverse=True)
+    report = {"customers": len(rows), "revenue": money(sum(cents)), "top20_share": top_share(cents),
+              "rfm": rfm(rows, on) if listed else []}
+    return report, pareto(cents)
+
+
+def winback_report(lost: Sequence[dict[str, Any]], revenue: dict[int, int]) -> list[dict[str, Any]]:
+    """Lost customers, highest lifetime value first, with band and treatment; `revenue`
+    is every buying customer's lifetime revenue in cents (the book the bands cut)."""
+    cuts = value_cuts(list(revenue.values()))
+    rows = [{**r, "cents": revenue.get(r["customer_id"], 0)} for r in lost]
+    rows.sort(key=lambda r: (-r["cents"], TIER_ORDER.get(r["tier"], 99), r["customer_id"]))
+    out = []
+    for r in rows:
+        band = winback_band(r["cents"], r["tier"], cuts)
+        out.append({"customer_id": r["customer_id"], "customer": r["customer"],
+                    "lifetime_value": money(r["cents"]), "lost_on": r["lost_on"], "band": band,
+                    "treatment": TREATMENTS[band], "tier": r["tier"]})
+    return out
+
+
+def activity_report(day_rows: Sequence[dict[str, Any]], silent: Sequence[dict[str, Any]],
+                    on: date, weeks: int) -> dict[str, Any]:
+    starts = week_starts(on, weeks)
+    table = {s: {"week_start": s.isoformat(), "contacts": 0, "by_channel": {}, "by_purpose": {}}
+             for s in starts}
+    for r in day_rows:
+        week = table.get(week_start(date.fromisoformat(r["date"])))
+        if week is None:
+            continue
+        n = int(r["n"])
+        week["contacts"] += n
+        channel, purpose = r["channel"] or "unspecified", r["purpose"] or "unspecified"
+        week["by_channel"][channel] = week["by_channel"].get(channel, 0) + n
+        week["by_purpose"][purpose] = week["by_purpose"].get(purpose, 0) + n
+    for week in table.values():
+        week["by_channel"] = dict(sorted(week["by_channel"].items()))
+        week["by_purpose"] = dict(sorted(week["by_purpose"].items()))
+    quiet = []
+    for r in silent:
+        since = r["last_contact"] or r["since"]
+        quiet.append({"customer_id": r["customer_id"], "customer": r["customer"],
+                      "last_contact": r["last_contact"],
+                      "days": (on - date.fromisoformat(since)).days})
+    return {"weeks": list(table.values()), "longest_silent": quiet}

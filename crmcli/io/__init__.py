@@ -1,0 +1,1 @@
+"""Readers and writers of the files reps bring and take: CSV, vCard, iCalendar."""

@@ -1,0 +1,130 @@
+"""`crm db check`: is the file sound, and do crm's own invariants hold?
+
+SQLite's `integrity_check` and `foreign_key_check` look at the file; crm's
+invariants look at the derived columns: each customer's stored last-contact
+and next-due dates must equal what the log (or an imported last contact,
+when later) and the cadence say, each stakeholder's last contact must be
+their latest logged contact, and no stakeholder may lack its customer.
+
+The expected dates are computed by the very code that maintains them
+(store/due.py): inside a transaction the derived columns are recomputed,
+compared with a snapshot of the stored ones, and then rolled back, or,
+with `fix`, committed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from crmcli.store.db import Database
+from crmcli.store.due import refresh_customers, refresh_stakeholder_contact
+
+SHOWN_IDS = 10  # ids named in a problem's detail; the count says the rest
+
+
+@dataclass
+class Finding:
+    check: str
+    problems: int = 0
+    fixed: int = 0
+    detail: list[str] = field(default_factory=list)
+    rows: list[tuple[str, int]] = field(default_factory=list)  # (table, id) of derived values fixed
+
+    @property
+    def remaining(self) -> int:
+        return self.problems - self.fixed
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"check": self.check, "problems": self.problems, "fixed": self.fixed,
+                "ok": self.remaining == 0, "detail": self.detail}
+
+
+class _Rollback(Exception):
+    """Raised to undo the trial recomputation of a check without --fix."""
+
+
+def _ids(ids: list[int]) -> str:
+    shown = ", ".join(f"#{i}" for i in ids[:SHOWN_IDS])
+    return shown + (f" and {len(ids) - SHOWN_IDS} more" if len(ids) > SHOWN_IDS else "")
+
+
+def file_checks(db: Database) -> list[Finding]:
+    """SQLite's own checks of the file (nothing to run on a PostgreSQL server)."""
+    if db.dialect != "sqlite":
+        return []
+    integrity = Finding("integrity")
+    messages = [r[next(iter(r))] for r in db.rows("PRAGMA integrity_check")]
+    if messages != ["ok"]:
+        integrity.problems = len(messages)
+        integrity.detail = messages[:SHOWN_IDS]
+    keys = Finding("foreign keys")
+    broken = db.rows("PRAGMA foreign_key_check")
+    if broken:
+        keys.problems = len(broken)
+        keys.detail = [f"{r['table']} row {r['rowid']} points at a missing {r['parent']}"
+                       for r in broken[:SHOWN_IDS]]
+    return [integrity, keys]
+
+
+def orphans(db: Database) -> Finding:
+    finding = Finding("contacts without a customer")
+    ids = [r["id"] for r in db.rows(
+        "SELECT id FROM stakeholder WHERE customer_id IS NULL "
+        "OR customer_id NOT IN (SELECT id FROM customer) ORDER BY id")]
+    if ids:
+        finding.problems = len(ids)
+        finding.detail = [f"stakeholder {_ids(ids)} belong to no customer"]
+    return finding
+
+
+# The derived columns: (table, column, what a rep calls them).
+DERIVED = (
+    ("stakeholder", "last_contact", "contact last-contact dates"),
+    ("customer", "last_contact", "customer last-contact dates"),
+    ("customer", "next_due", "customer next-due dates"),
+)
+
+
+def derived_dates(db: Database, cadences: dict[str, int], fix: bool) -> list[Finding]:
+    """Recompute every derived date; report (and with `fix`, keep) the ones that differ.
+
+    The stored values are kept aside in temporary tables, so the comparison is
+    one SQL join per column, whatever the size of the book.
+    """
+    findings = [Finding(label) for _, _, label in DERIVED]
+    try:
+        with db.transaction():
+            db.run("CREATE TEMPORARY TABLE crm_check_stakeholder AS SELECT id, last_contact FROM stakeholder")
+            db.run("CREATE TEMPORARY TABLE crm_check_customer AS "
+                   "SELECT id, last_contact, next_due FROM customer")
+            refresh_stakeholder_contact(db, [r["id"] for r in db.rows("SELECT id FROM stakeholder")])
+            refresh_customers(db, [r["id"] for r in db.rows("SELECT id FROM customer")], cadences)
+            for (table, column, _), f in zip(DERIVED, findings):
+                wrong = [r["id"] for r in db.rows(
+                    f"SELECT t.id FROM {table} t JOIN crm_check_{table} b ON b.id = t.id "
+                    f"WHERE coalesce(t.{column}, '') <> coalesce(b.{column}, '') ORDER BY t.id")]
+                f.problems = len(wrong)
+                if wrong:
+                    f.detail = [f"{table} {_ids(wrong)}: the stored {column.replace('_', ' ')} "
+                                "differs from what the log and cadence say"]
+                if fix:
+                    f.fixed = len(wrong)
+                    f.rows = [(table, i) for i in wrong]
+            db.run("DROP TABLE crm_check_stakeholder")
+            db.run("DROP TABLE crm_check_customer")
+            if not fix:
+                raise _Rollback
+    except _Rollback:
+        pass
+    return findings
+
+
+def rows_changed(findings: list[Finding]) -> int:
+    """Rows rewritten by a fix (a customer whose two dates were wrong counts once)."""
+    return len({r for f in findings for r in f.rows})
+
+
+def check(db: Database, cadences: dict[str, int], fix: bool = False) -> list[Finding]:
+    """All checks; with `fix`, the derived dates are recomputed in one transaction."""
+    return [*file_checks(db), orphans(db), *derived_dates(db, cadences, fix)]

@@ -1,0 +1,1031 @@
+"""The import pipeline: records in; validated, de-duplicated and written as one batch.
+
+    summary = import_records(db, "contacts", records, options, "outlook.csv", sha256)
+
+`records` is any iterable of `(line, {field: raw text})` (or `Record`s, which
+may also carry the raw row, handed back to `options.on_reject`, and a
+`problem` the reader found, such as a ragged row). The field names are the
+kind's CSV columns (core/records.py); io/headers.py turns CSV headers into
+them, io/vcard.py turns vCards into them, and the pipeline does not care
+which: every value goes through the same validation as the commands
+(core/records.py customer_values, stakeholder_values, interaction_values).
+
+What one call does, inside one transaction (all or nothing):
+- validates each record; a bad one is listed by line with its reason. By
+  default any bad row refuses the whole import (`ImportRefused`, listing the
+  first 20 and a count); `skip_invalid` imports the rest and hands each bad
+  record to `on_reject`.
+- de-duplicates against the book and against earlier rows of the same
+  input: customers on their normalised name (core.names.name_key); contacts on
+  email, else phone digits, else name within the customer; history on
+  customer + contact + date + channel + note. `on_conflict` decides what a
+  match does: skip (default), update (fill in the fields the row gives) or
+  fail (the row is refused).
+- finds or creates what the records refer to: a contact's customer (by
+  name; a contact with no company becomes an individual customer named after
+  them, with them as its decision-maker), a contact logged's customer and
+  stakeholder.
+- writes in chunks with executemany (memory stays flat: only the keys of one
+  chunk are looked up, with SQL), then recomputes last contact and next due of
+  every customer touched (store.due), and closes follow-ups that the imported
+  contacts answered.
+- records the batch: one `import_batch` row (file, sha256, kind, counts) and
+  one `import_item` per created or updated row (`before`: JSON of the changed
+  fields' old values), so `crm import undo` can take it back.
+- `dry_run` does all of it and rolls back: the counts are exact, nothing stays.
+
+A new kind (purchases) subclasses `Kind` with `validate` and `apply`, using
+the `Run` helpers (find/create customers, `insert_rows`, `matched`), and
+calls `register_kind`; its CSV headers are registered in io/headers.py.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, NamedTuple
+
+from crmcli.core.names import clean_name, name_key
+from crmcli.core.records import customer_values, interaction_values, stakeholder_values
+from crmcli.errors import CrmError
+from crmcli.io import values as cells
+from crmcli.store.clock import now_stamp
+from crmcli.store.db import Database, Row
+
+CHUNK = 500
+MAX_LISTED = 20
+CONFLICT_MODES = ("skip", "update", "fail")
+PHONE_MATCH_DIGITS = 6  # shorter numbers (extensions, "0") identify nobody
+
+
+class Record(NamedTuple):
+    line: int
+    fields: dict[str, str]
+    raw: Any = None  # the row as read, handed back to Options.on_reject
+    problem: str | None = None  # set by the reader when the row is unusable as it stands
+
+
+@dataclass
+class Options:
+    today: date
+    cadences: dict[str, int]
+    on_conflict: str = "skip"
+    skip_invalid: bool = False
+    dry_run: bool = False
+    dayfirst: bool = False
+    customer_id: int | None = None  # --customer: every record belongs to this customer
+    owner: str = ""
+    on_reject: Callable[[Record, str], None] | None = None
+    on_progress: Callable[[int], None] | None = None  # called with the rows read so far
+    chunk_size: int = CHUNK
+
+
+@dataclass
+class Counts:
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    rejected: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {"created": self.created, "updated": self.updated, "skipped": self.skipped,
+                "rejected": self.rejected}
+
+
+@dataclass
+class Summary:
+    kind: str
+    source: str
+    dry_run: bool = False
+    rows: int = 0
+    counts: dict[str, Counts] = field(default_factory=dict)
+    problems: list[tuple[int, str]] = field(default_factory=list)  # the first MAX_LISTED
+    problem_count: int = 0
+    batch_id: int | None = None
+
+    def of(self, kind: str) -> Counts:
+        return self.counts.setdefault(kind, Counts())
+
+    @property
+    def refused(self) -> bool:
+        return self.problem_count > 0
+
+    def problem_text(self) -> str:
+        lines = [f"  line {line}: {reason}" for line, reason in self.problems]
+        more = self.problem_count - len(self.problems)
+        if more > 0:
+            lines.append(f"  … and {more:,} more.")
+        return "\n".join(lines)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind, "file": self.source, "dry_run": self.dry_run, "rows": self.rows,
+            "batch": self.batch_id,
+            "counts": {k: c.as_dict() for k, c in self.counts.items()},
+            "invalid": self.problem_count,
+            "problems": [{"line": line, "reason": reason} for line, reason in self.problems],
+        }
+
+
+class ImportRefused(CrmError):
+    """Invalid rows and no --skip-invalid: nothing was written."""
+
+    def __init__(self, summary: Summary) -> None:
+        n = summary.problem_count
+        rows = "1 row is" if n == 1 else f"{n:,} rows are"
+        super().__init__(
+            f"{summary.source}: {rows} invalid, so nothing was imported:\n{summary.problem_text()}\n"
+            "Fix them and import again, or pass --skip-invalid to import the valid rows and "
+            f"write the others to {summary.source}.rejects.csv."
+        )
+        self.summary = summary
+
+
+class _RollBack(Exception):
+    """Ends a dry run: the transaction is rolled back, the summary kept."""
+
+
+# -- the registry of kinds ------------------------------------------------------------
+class Kind:
+    """One importable kind: how a record is validated, and how a chunk of them is written."""
+
+    name: str = ""
+    record_kinds: tuple[str, ...] = ()  # the summary's rows, this kind's own first
+
+    def validate(self, run: Run, fields: dict[str, str]) -> Any:
+        """Check one record (raise CrmError with the reason); what `apply` needs."""
+        raise NotImplementedError
+
+    def apply(self, run: Run, items: list[tuple[Record, Any]]) -> None:
+        """Match and write one chunk of validated records, in order."""
+        raise NotImplementedError
+
+
+KINDS: dict[str, Kind] = {}
+
+
+def register_kind(kind: Kind) -> Kind:
+    KINDS[kind.name] = kind
+    return kind
+
+
+# -- one import -------------------------------------------------------------------------
+def import_records(db: Database, kind: str, records: Iterable[Record | tuple], options: Options,
+                   source_name: str, sha256: str) -> Summary:
+    """Import `records` of `kind` (customers, contacts, history…) as one batch; the summary.
+
+    Raises ImportRefused (nothing written) when a record is invalid and
+    `options.skip_invalid` is off; with `options.dry_run` nothing is written
+    either way and the summary says what would have happened.
+    """
+    spec = KINDS.get(kind)
+    if spec is None:
+        raise CrmError(f"Cannot import {kind!r}; crm imports {', '.join(KINDS)}.")
+    if options.on_conflict not in CONFLICT_MODES:
+        raise CrmError(f"--on-conflict {options.on_conflict!r} is not one of {', '.join(CONFLICT_MODES)}.")
+    summary = Summary(kind, source_name, dry_run=options.dry_run)
+    for name in spec.record_kinds:
+        summary.of(name)
+    run = Run(db, options, summary, spec)
+    try:
+        with db.transaction():
+            if not options.dry_run:
+                run.batch_id = summary.batch_id = db.insert(
+                    "INSERT INTO import_batch (file, sha256, kind, at) VALUES (:f, :s, :k, :at)",
+                    {"f": source_name, "s": sha256, "k": kind, "at": run.stamp},
+                )
+            run.start()
+            for chunk in _chunks(records, options.chunk_size):
+                run.process(chunk)
+            run.finish()
+            if summary.refused and not options.skip_invalid and not options.dry_run:
+                raise ImportRefused(summary)
+            if options.dry_run:
+                raise _RollBack
+    except _RollBack:
+        summary.batch_id = None
+    return summary
+
+
+def _chunks(records: Iterable[Record | tuple], size: int) -> Iterator[list[Record]]:
+    chunk: list[Record] = []
+    for item in records:
+        chunk.append(item if isinstance(item, Record) else Record(*item))
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+_CUSTOMER_COLUMNS = ("name", "name_key", "kind", "tier", "stage", "industry", "city", "phone",
+                     "email", "tags", "every_days", "since", "note", "owner",
+                     "imported_last_contact", "created_at", "updated_at")
+_STAKEHOLDER_COLUMNS = ("customer_id", "name", "name_key", "role", "level", "title", "department",
+                        "phone", "phone_digits", "email", "email_key", "im", "prefers",
+                        "best_time", "birthday", "every_days", "note", "created_at", "updated_at")
+_INTERACTION_COLUMNS = ("customer_id", "stakeholder_id", "date", "channel", "purpose", "note",
+                        "feedback", "score", "next_on", "next_note", "created_at")
+_FOLLOW_UP_COLUMNS = ("customer_id", "stakeholder_id", "interaction_id", "due_on", "note",
+                      "created_at")
+_TABLES = ("customer", "stakeholder", "interaction", "follow_up", "purchase")
+
+
+class Run:
+    """The state of one import: the batch, its counters, what it touched; helpers for kinds."""
+
+    def __init__(self, db: Database, options: Options, summary: Summary, spec: Kind) -> None:
+        self.db, self.options, self.summary, self.spec = db, options, summary, spec
+        self.today = options.today
+        self.stamp = now_stamp()
+        self.batch_id: int | None = None
+        self.first_new: dict[str, int] = {}
+        self._items: list[dict[str, Any]] = []
+        self.touched_customers: set[int] = set()
+        self.touched_stakeholders: set[int] = set()
+        self.logged_customers: set[int] = set()  # customers given new contacts logged
+        self._caches: dict[str, _FieldCache] = {}
+        self._customers = _Bounded()  # name_key -> {id, name, name_key}
+        self._stakeholders = _Bounded()  # (customer id, name_key) -> brief row
+        self._defaults: dict[str, dict[str, Any]] = {}
+
+    # -- the flow --------------------------------------------------------------
+    def start(self) -> None:
+        for table in _TABLES:
+            self.first_new[table] = int(self.db.value(f"SELECT coalesce(max(id), 0) FROM {table}")) + 1
+
+    def process(self, chunk: list[Record]) -> None:
+        good: list[tuple[Record, Any]] = []
+        for record in chunk:
+            self.summary.rows += 1
+            if record.problem:
+                self.reject(record, record.problem)
+                continue
+            try:
+                good.append((record, self.spec.validate(self, record.fields)))
+            except CrmError as e:
+                self.reject(record, e.message)
+        if good:
+            self.spec.apply(self, good)
+        self._flush_items()
+        if self.options.on_progress:
+            self.options.on_progress(self.summary.rows)
+
+    def finish(self) -> None:
+        from crmcli.store.due import refresh_customers, refresh_stakeholder_contact
+
+        if self.logged_customers:
+            self._close_answered_follow_ups(sorted(self.logged_customers))
+        if self.touched_stakeholders:
+            refresh_stakeholder_contact(self.db, sorted(self.touched_stakeholders))
+        if self.touched_customers:
+            refresh_customers(self.db, sorted(self.touched_customers), self.options.cadences)
+        self._flush_items(force=True)
+        if self.batch_id is not None:
+            totals = Counts()
+            for c in self.summary.counts.values():
+                totals.created += c.created
+                totals.updated += c.updated
+            own = self.summary.of(self.spec.record_kinds[0])
+            self.db.run(
+                "UPDATE import_batch SET created = :c, updated = :u, skipped = :s, rejected = :r "
+                "WHERE id = :id",
+                {"c": totals.created, "u": totals.updated, "s": own.skipped, "r": own.rejected,
+                 "id": self.batch_id},
+            )
+
+    # -- validation helpers for kinds ----------------------------------------------
+    def field_cache(self, kind: str, check: Callable[[Run, str, str], dict[str, Any]]) -> _FieldCache:
+        """A cache of `check(run, field, text)` results for this import (see _FieldCache)."""
+        cache = self._caches.get(kind)
+        if cache is None:
+            cache = self._caches[kind] = _FieldCache(self, check)
+        return cache
+
+    def defaults(self, kind: str, make: Callable[[Run], dict[str, Any]]) -> dict[str, Any]:
+        if kind not in self._defaults:
+            self._defaults[kind] = make(self)
+        return self._defaults[kind]
+
+    # -- outcomes ----------------------------------------------------------------
+    def counts(self, kind: str) -> Counts:
+        return self.summary.of(kind)
+
+    def reject(self, record: Record, reason: str) -> None:
+        self.summary.problem_count += 1
+        if len(self.summary.problems) < MAX_LISTED:
+            self.summary.problems.append((record.line, reason))
+        self.counts(self.spec.record_kinds[0]).rejected += 1
+        if self.options.on_reject is not None and not self.options.dry_run:
+            self.options.on_reject(record, reason)
+
+    def matched(self, kind: str, record: Record, what: str, update: Callable[[], bool]) -> None:
+        """A record matching `what` (an existing record or an earlier row): skip, update or fail."""
+        mode = self.options.on_conflict
+        counts = self.counts(kind)
+        if mode == "fail":
+            self.reject(record, f"{what}; --on-conflict fail refuses duplicates")
+        elif mode == "update" and update():
+            counts.updated += 1
+        else:
+            counts.skipped += 1
+
+    def describe(self, table: str, row: Row, label: str) -> str:
+        if row["id"] >= self.first_new.get(table, 1 << 62):
+            return f"it repeats {label} {row['name']!r}, added earlier in this file"
+        return f"{label} #{row['id']} {row['name']!r} is already on the book"
+
+    # -- writing -----------------------------------------------------------------
+    def insert_rows(self, table: str, columns: tuple[str, ...], rows: list[dict[str, Any]]) -> list[int]:
+        """Insert rows (dicts with `columns`) in bulk; their new ids, in order."""
+        if not rows:
+            return []
+        cols = ", ".join(columns)
+        marks = ", ".join(":" + c for c in columns)
+        if self.db.dialect == "sqlite":
+            # One writer holds the lock (BEGIN IMMEDIATE), so ids after max(id) are ours:
+            # executemany cannot return them, and every created row is recorded in the batch.
+            base = int(self.db.value(f"SELECT coalesce(max(id), 0) FROM {table}"))
+            ids = list(range(base + 1, base + 1 + len(rows)))
+        else:
+            # PostgreSQL: ids drawn from the table's sequence first, safe beside other writers.
+            ids = self.db.reserve_ids(table, len(rows))  # type: ignore[attr-defined]
+        for row, new_id in zip(rows, ids):
+            row["id"] = new_id
+        self.db.run_many(f"INSERT INTO {table} (id, {cols}) VALUES (:id, {marks})", rows)
+        return ids
+
+    def created(self, table: str, ids: Iterable[int]) -> None:
+        if self.batch_id is None:
+            return
+        self._items.extend({"b": self.batch_id, "t": table, "r": i, "a": "created", "x": None}
+                           for i in ids)
+
+    def updated(self, table: str, row_id: int, before: dict[str, Any]) -> None:
+        if self.batch_id is None:
+            return
+        self._items.append({"b": self.batch_id, "t": table, "r": row_id, "a": "updated",
+                            "x": json.dumps(before, ensure_ascii=False, default=str)})
+
+    def _flush_items(self, force: bool = False) -> None:
+        if self._items and (force or len(self._items) >= 5000):
+            self.db.run_many(
+                "INSERT INTO import_item (batch_id, table_name, row_id, action, before) "
+                "VALUES (:b, :t, :r, :a, :x)",
+                self._items,
+            )
+            self._items = []
+
+    def update_row(self, table: str, row: Row, changes: dict[str, Any], *, stamp: bool = True,
+                   record: bool = True) -> dict[str, Any]:
+        """Set the fields that differ; the old values of those fields (empty: nothing changed)."""
+        diff = {k: v for k, v in changes.items() if row.get(k) != v}
+        if not diff:
+            return {}
+        params = dict(diff)
+        sets = ", ".join(f"{k} = :{k}" for k in diff)
+        if stamp:
+            sets += ", updated_at = :updated_at_"
+            params["updated_at_"] = self.stamp
+        self.db.run(f"UPDATE {table} SET {sets} WHERE id = :id_", {**params, "id_": row["id"]})
+        before = {k: row.get(k) for k in diff}
+        if record:
+            self.updated(table, row["id"], before)
+        row.update(diff)
+        return before
+
+    # -- customers, for every kind -------------------------------------------------
+    def find_customers(self, keys: Iterable[str], *, full: bool = False) -> dict[str, Row]:
+        """Customers on the book by name key (the oldest when several share one).
+
+        Rows hold id, name and name_key, or every column with `full` (to update
+        them). Ids found or created are kept in a bounded cache: a history file
+        names the same customers again and again.
+        """
+        keys = list(dict.fromkeys(keys))
+        found: dict[str, Row] = {}
+        if not full:
+            missing = []
+            for key in keys:
+                hit = self._customers.get(key)
+                if hit is None:
+                    missing.append(key)
+                else:
+                    found[key] = hit
+            keys = missing
+        columns = "*" if full else "id, name, name_key"
+        for start in range(0, len(keys), CHUNK):
+            marks, params = self.db.in_list("k", keys[start:start + CHUNK])
+            for row in self.db.rows(
+                f"SELECT {columns} FROM customer WHERE name_key IN {marks} ORDER BY id", params
+            ):
+                if row["name_key"] not in found:
+                    found[row["name_key"]] = row
+                    if not full:
+                        self._customers.put(row["name_key"], row)
+        return found
+
+    def create_customers(self, rows: list[dict[str, Any]]) -> list[int]:
+        """New customers (validated values from customer_values), with their first stage dated.
+
+        A new customer has no contacts logged, stakeholders or follow-ups yet, so
+        its last contact is the imported one and its next due date follows from
+        its cadence alone (core.cadence); kinds that then add stakeholders or
+        contacts to it mark it touched, and it is refreshed at the end.
+        """
+        if not rows:
+            return []
+        from crmcli.core.cadence import CustomerDue, effective_cadence, next_due
+
+        cadences = self.options.cadences
+        full = []
+        for r in rows:
+            row = {**dict.fromkeys(_CUSTOMER_COLUMNS), **r, "tags": r.get("tags") or "",
+                   "owner": self.options.owner, "created_at": self.stamp, "updated_at": self.stamp}
+            last = row["imported_last_contact"]
+            due = next_due(CustomerDue(
+                stage=row["stage"], since=date.fromisoformat(row["since"]),
+                cadence_days=effective_cadence(row["every_days"], row["tier"], cadences),
+                last_contact=date.fromisoformat(last) if last else None,
+            ))
+            row["last_contact"] = last
+            row["next_due"] = due.isoformat() if due else None
+            full.append(row)
+        ids = self.insert_rows("customer", _CUSTOMER_COLUMNS + ("last_contact", "next_due"), full)
+        for row in full:
+            self._customers.put(row["name_key"], {"id": row["id"], "name": row["name"],
+                                                  "name_key": row["name_key"]})
+        self.db.run_many(
+            "INSERT INTO stage_change (customer_id, stage, at, note, created_at) "
+            "VALUES (:id, :stage, :since, 'imported', :created_at)",
+            full,
+        )
+        self.created("customer", ids)
+        self.counts("customers").created += len(ids)
+        return ids
+
+    def plain_customer(self, name: str, *, kind: str | None = None, since: str | None = None) -> dict:
+        """The values of a customer known only by name (defaults: iron, prospect)."""
+        return customer_values({"name": name, "kind": kind, "since": since}, self.today, creating=True)
+
+    def update_customer(self, row: Row, changes: dict[str, Any]) -> bool:
+        """Fill in what the row gives; a new stage is recorded as a stage change (history)."""
+        from crmcli.store.customers import change_stage
+
+        changes = dict(changes)
+        stage = changes.pop("stage", None)
+        before = self.update_row("customer", row, changes, record=False)
+        if stage and stage != row["stage"]:
+            before["stage"] = row["stage"]
+            row["stage"] = change_stage(self.db, row["id"], stage, self.today.isoformat(), "imported")
+        if before:
+            self.updated("customer", row["id"], before)
+            self.touched_customers.add(row["id"])
+        return bool(before)
+
+    # -- stakeholders --------------------------------------------------------------
+    def find_stakeholders(self, column: str, keys: Iterable[Any], *, full: bool = False) -> dict[Any, Row]:
+        """Stakeholders whose `column` (email_key, phone_digits) is one of `keys`; oldest first."""
+        keys = [k for k in dict.fromkeys(keys) if k]
+        found: dict[Any, Row] = {}
+        columns = "*" if full else _STAKEHOLDER_BRIEF
+        for start in range(0, len(keys), CHUNK):
+            marks, params = self.db.in_list("k", keys[start:start + CHUNK])
+            for row in self.db.rows(
+                f"SELECT {columns} FROM stakeholder WHERE {column} IN {marks} ORDER BY id", params
+            ):
+                found.setdefault(row[column], row)
+        return found
+
+    def find_stakeholders_by_name(self, pairs: Iterable[tuple[int, str]], *,
+                                  full: bool = False) -> dict[tuple[int, str], Row]:
+        """Stakeholders by (customer id, name key); the oldest when several share a name."""
+        pairs = list(dict.fromkeys(pairs))
+        found: dict[tuple[int, str], Row] = {}
+        if not full:
+            missing = []
+            for pair in pairs:
+                hit = self._stakeholders.get(pair)
+                if hit is None:
+                    missing.append(pair)
+                else:
+                    found[pair] = hit
+            pairs = missing
+        columns = "s.*" if full else ", ".join(f"s.{c.strip()}" for c in _STAKEHOLDER_BRIEF.split(","))
+        for start in range(0, len(pairs), CHUNK):
+            values_sql, params = _pairs_sql(pairs[start:start + CHUNK])
+            # A join on a VALUES list, not a row-value IN, so SQLite searches the index per pair.
+            for row in self.db.rows(
+                f"WITH v(c, k) AS ({values_sql}) SELECT {columns} FROM v "
+                "JOIN stakeholder s ON s.customer_id = v.c AND s.name_key = v.k ORDER BY s.id",
+                params,
+            ):
+                pair = (row["customer_id"], row["name_key"])
+                if pair not in found:
+                    found[pair] = row
+                    if not full:
+                        self._stakeholders.put(pair, row)
+        return found
+
+    def create_stakeholders(self, rows: list[dict[str, Any]]) -> list[int]:
+        if not rows:
+            return []
+        full = [{**dict.fromkeys(_STAKEHOLDER_COLUMNS), **r, "created_at": self.stamp,
+                 "updated_at": self.stamp} for r in rows]
+        ids = self.insert_rows("stakeholder", _STAKEHOLDER_COLUMNS, full)
+        for row in full:
+            self._stakeholders.put((row["customer_id"], row["name_key"]),
+                                   {k: row.get(k) for k in _STAKEHOLDER_BRIEF_COLUMNS})
+        levels = [r for r in full if r.get("level")]
+        if levels:
+            self.db.run_many(
+                "INSERT INTO level_change (stakeholder_id, level, at, note, created_at) "
+                "VALUES (:id, :level, :at_, 'imported', :created_at)",
+                [{**r, "at_": self.today.isoformat()} for r in levels],
+            )
+        self.created("stakeholder", ids)
+        self.counts("contacts").created += len(ids)
+        self.touched_customers.update(r["customer_id"] for r in full)
+        return ids
+
+    def update_stakeholder(self, row: Row, changes: dict[str, Any]) -> bool:
+        """Fill in what the row gives; a new level is recorded as a level change (history)."""
+        from crmcli.store.stakeholders import change_level
+
+        changes = dict(changes)
+        level = changes.pop("level", None)
+        before = self.update_row("stakeholder", row, changes, record=False)
+        if level and level != row["level"]:
+            before["level"] = row["level"]
+            row["level"] = change_level(self.db, row["id"], level, self.today.isoformat(), "imported")
+        if before:
+            self.updated("stakeholder", row["id"], before)
+            self.touched_customers.add(row["customer_id"])
+        return bool(before)
+
+    # -- contacts logged -------------------------------------------------------------
+    def create_interactions(self, rows: list[dict[str, Any]]) -> list[int]:
+        if not rows:
+            return []
+        full = [{**r, "created_at": self.stamp} for r in rows]
+        ids = self.insert_rows("interaction", _INTERACTION_COLUMNS, full)
+        self.created("interaction", ids)
+        self.counts("history").created += len(ids)
+        follow_ups = [
+            {"customer_id": r["customer_id"], "stakeholder_id": r["stakeholder_id"],
+             "interaction_id": r["id"], "due_on": r["next_on"], "note": r["next_note"],
+             "created_at": self.stamp}
+            for r in full if r.get("next_on")
+        ]
+        self.created("follow_up", self.insert_rows("follow_up", _FOLLOW_UP_COLUMNS, follow_ups))
+        for r in full:
+            self.logged_customers.add(r["customer_id"])
+            if r["stakeholder_id"]:
+                self.touched_stakeholders.add(r["stakeholder_id"])
+        self.touched_customers.update(self.logged_customers)
+        return ids
+
+    def _close_answered_follow_ups(self, customer_ids: list[int]) -> None:
+        """A contact on or after a follow-up's date answers it (the agenda's rule, as `crm log`)."""
+        first_new = self.first_new.get("follow_up", 1 << 62)
+        for start in range(0, len(customer_ids), CHUNK):
+            marks, params = self.db.in_list("c", customer_ids[start:start + CHUNK])
+            # The first contact on or after the due day answers it, noted as `crm log` notes it.
+            answered = self.db.rows(
+                "SELECT f.id, i.id AS by_id, i.date AS on_day FROM follow_up f "
+                "JOIN interaction i ON i.id = (SELECT a.id FROM interaction a "
+                "WHERE a.customer_id = f.customer_id AND a.date >= f.due_on ORDER BY a.date, a.id LIMIT 1) "
+                f"WHERE f.customer_id IN {marks} AND f.done_at IS NULL",
+                params,
+            )
+            done = [{"id": r["id"], "d": r["on_day"], "n": f"contact logged (#{r['by_id']})"}
+                    for r in answered]
+            if not done:
+                continue
+            self.db.run_many("UPDATE follow_up SET done_at = :d, done_note = :n WHERE id = :id", done)
+            for r in done:
+                if r["id"] < first_new:
+                    self.updated("follow_up", r["id"], {"done_at": None, "done_note": None})
+
+
+_STAKEHOLDER_BRIEF_COLUMNS = ("id", "customer_id", "name", "name_key", "email_key", "phone_digits",
+                              "level")
+_STAKEHOLDER_BRIEF = ", ".join(_STAKEHOLDER_BRIEF_COLUMNS)
+
+
+class _Bounded(dict):
+    """A cache of ids that forgets everything when full: memory stays bounded on any file."""
+
+    LIMIT = 20_000
+
+    def put(self, key: Any, value: Any) -> None:
+        if len(self) >= self.LIMIT:
+            self.clear()
+        self[key] = value
+
+
+class _FieldCache:
+    """Validation of values that repeat down a column (tiers, stages, cities, dates), done once each.
+
+    The check is the same core/records.py function the commands use, called
+    with one field; its result (or its error) is kept for the next row with
+    the same text, up to LIMIT distinct values, so memory stays bounded.
+    """
+
+    LIMIT = 20_000
+
+    def __init__(self, run: Run, check: Callable[[Run, str, str], dict[str, Any]]) -> None:
+        self.run, self.check = run, check
+        self.known: dict[tuple[str, str], dict[str, Any] | str] = {}
+
+    def __call__(self, key: str, text: str) -> dict[str, Any]:
+        found = self.known.get((key, text))
+        if found is None:
+            try:
+                found = self.check(self.run, key, text)
+            except CrmError as e:
+                found = e.message
+            if len(self.known) >= self.LIMIT:
+                self.known.clear()  # bounded: a column of all-different values just misses
+            self.known[(key, text)] = found
+        if isinstance(found, str):
+            raise CrmError(found)
+        return found
+
+
+def _pairs_sql(pairs: list[tuple[Any, Any]]) -> tuple[str, dict[str, Any]]:
+    """`VALUES (:a0, :b0), …` over (x, y) pairs, for `WITH v(x, y) AS (VALUES …)` joined to a table.
+
+    (A row-value `(x, y) IN (VALUES …)` reads the same on SQLite and PostgreSQL,
+    but SQLite answers it with a full scan; the join searches the index per pair.)
+    """
+    params: dict[str, Any] = {}
+    marks = []
+    for i, (a, b) in enumerate(pairs):
+        params[f"a{i}"], params[f"b{i}"] = a, b
+        marks.append(f"(:a{i}, :b{i})")
+    return "VALUES " + ", ".join(marks), params
+
+
+def _date(fields: dict[str, str], key: str, run: Run, what: str) -> str | None:
+    """A date cell of `fields` as ISO (the spreadsheet forms of io/values.py); None when empty."""
+    text = fields.get(key)
+    if not text:
+        return None
+    return cells.excel_date(text, dayfirst=run.options.dayfirst, what=what, today=run.today)
+
+
+# -- customers --------------------------------------------------------------------------
+# Fields unique to each row, validated every time; the others (tier, stage, city, dates…)
+# repeat down a column and are validated once per distinct value (Run.field_cache).
+_CUSTOMER_UNIQUE = ("name", "phone", "email", "note")
+
+
+@dataclass
+class _CustomerItem:
+    values: dict[str, Any]
+    changes: dict[str, Any]  # what the row gives (an update changes only these)
+
+
+class Customers(Kind):
+    name = "customers"
+    record_kinds = ("customers",)
+
+    def validate(self, run: Run, fields: dict[str, str]) -> _CustomerItem:
+        if not fields.get("name"):
+            clean_name(None, "customer name")  # raises: the name is required
+        if "phone" in fields:
+            cells.phone(fields["phone"])
+        changes = customer_values({k: fields[k] for k in _CUSTOMER_UNIQUE if k in fields},
+                                  run.today, creating=False)
+        repeated = run.field_cache(self.name, self._field)
+        known = repeated.known
+        for key, text in fields.items():
+            if key not in _CUSTOMER_UNIQUE:
+                found = known.get((key, text))
+                changes.update(found if type(found) is dict else repeated(key, text))
+        values = {**run.defaults(self.name, self._defaults), **changes}
+        del changes["name"], changes["name_key"]
+        return _CustomerItem(values, changes)
+
+    @staticmethod
+    def _defaults(run: Run) -> dict[str, Any]:
+        values = customer_values({"name": "-"}, run.today, creating=True)
+        del values["name"], values["name_key"]
+        return values
+
+    @staticmethod
+    def _field(run: Run, key: str, text: str) -> dict[str, Any]:
+        if key in ("since", "last_contact"):
+            what = "since date" if key == "since" else "last contact date"
+            iso = cells.excel_date(text, dayfirst=run.options.dayfirst, what=what, today=run.today)
+            if not iso:
+                return {}
+            text = iso
+        return customer_values({key: text}, run.today, creating=False)
+
+    def apply(self, run: Run, items: list[tuple[Record, Any]]) -> None:
+        existing = run.find_customers((item.values["name_key"] for _, item in items),
+                                      full=run.options.on_conflict == "update")
+        new: dict[str, tuple[Record, _CustomerItem]] = {}
+        for record, item in items:
+            key = item.values["name_key"]
+            row = existing.get(key)
+            if row is not None:
+                run.matched("customers", record, run.describe("customer", row, "customer"),
+                            lambda row=row, item=item: run.update_customer(row, item.changes))
+            elif key in new:
+                first_record, first = new[key]
+                run.matched("customers", record, f"it repeats line {first_record.line} ({first.values['name']!r})",
+                            lambda first=first, item=item: _merge(first.values, item.changes))
+            else:
+                new[key] = (record, item)
+        run.create_customers([item.values for _, item in new.values()])
+
+
+def _merge(target: dict[str, Any], changes: dict[str, Any]) -> bool:
+    """A later row of the file updating a record not yet written."""
+    diff = {k: v for k, v in changes.items() if target.get(k) != v}
+    target.update(diff)
+    return bool(diff)
+
+
+# -- contacts ---------------------------------------------------------------------------
+_CONTACT_UNIQUE = ("name", "phone", "email", "im", "note")
+
+
+@dataclass
+class _ContactItem:
+    values: dict[str, Any]
+    changes: dict[str, Any]
+    customer_name: str | None  # None: --customer gave it
+    customer_key: str | None
+    individual: bool
+
+
+class Contacts(Kind):
+    name = "contacts"
+    record_kinds = ("contacts", "customers")
+
+    def validate(self, run: Run, fields: dict[str, str]) -> _ContactItem:
+        if not fields.get("name"):
+            clean_name(None, "contact name")  # raises: the name is required
+        if "phone" in fields:
+            cells.phone(fields["phone"])
+        changes = stakeholder_values({k: fields[k] for k in _CONTACT_UNIQUE if k in fields},
+                                     run.today, creating=False)
+        repeated = run.field_cache(self.name, self._field)
+        known = repeated.known
+        for key, text in fields.items():
+            if key not in _CONTACT_UNIQUE and key != "customer":
+                found = known.get((key, text))
+                changes.update(found if type(found) is dict else repeated(key, text))
+        values = dict(changes)
+        del changes["name"], changes["name_key"]
+        if run.options.customer_id is not None:
+            return _ContactItem(values, changes, None, None, False)
+        company = fields.get("customer")
+        if company:
+            name = clean_name(company, "customer name")
+            return _ContactItem(values, changes, name, name_key(name), False)
+        # A person with no company buys for themselves: their own customer and decision-maker.
+        values["role"] = values.get("role") or "decision-maker"
+        return _ContactItem(values, changes, values["name"], values["name_key"], True)
+
+    @staticmethod
+    def _field(run: Run, key: str, text: str) -> dict[str, Any]:
+        if key == "birthday":
+            born = cells.birthday(text, dayfirst=run.options.dayfirst, today=run.today)
+            if not born:
+                return {}
+            text = born
+        return stakeholder_values({key: text}, run.today, creating=False)
+
+    def apply(self, run: Run, items: list[tuple[Record, Any]]) -> None:
+        full = run.options.on_conflict == "update"
+        by_email = run.find_stakeholders("email_key", (i.values.get("email_key") for _, i in items),
+                                         full=full)
+        by_phone = run.find_stakeholders("phone_digits", (
+            i.values.get("phone_digits") for _, i in items
+            if len(i.values.get("phone_digits") or "") >= PHONE_MATCH_DIGITS), full=full)
+        fixed = run.options.customer_id
+        customers = run.find_customers(i.customer_key for _, i in items if i.customer_key)
+
+        def customer_id(item: _ContactItem) -> int | None:
+            if fixed is not None:
+                return fixed
+            row = customers.get(item.customer_key or "")
+            return row["id"] if row else None
+
+        by_name = run.find_stakeholders_by_name(
+            ((cid, i.values["name_key"]) for _, i in items if (cid := customer_id(i)) is not None),
+            full=full)
+        # Records of this chunk not yet written, by the same keys.
+        new: list[tuple[Record, _ContactItem]] = []
+        new_email: dict[str, int] = {}
+        new_phone: dict[str, int] = {}
+        new_name: dict[tuple[Any, str], int] = {}
+        for record, item in items:
+            v = item.values
+            email, digits = v.get("email_key"), v.get("phone_digits")
+            if digits and len(digits) < PHONE_MATCH_DIGITS:
+                digits = None
+            cid = customer_id(item)
+            owner_key = cid if cid is not None else ("new", item.customer_key)
+            row = by_email.get(email) if email else None
+            earlier = new_email.get(email) if email and row is None else None
+            if row is None and earlier is None and digits:
+                row = _compatible(by_phone.get(digits), email)
+                if row is None and digits in new_phone and _compatible_new(new[new_phone[digits]][1], email):
+                    earlier = new_phone[digits]
+            if row is None and earlier is None:
+                row = _compatible(by_name.get((cid, v["name_key"])) if cid is not None else None, email)
+                at = new_name.get((owner_key, v["name_key"]))
+                if row is None and at is not None and _compatible_new(new[at][1], email):
+                    earlier = at
+            if row is not None:
+                run.matched("contacts", record, run.describe("stakeholder", row, "contact"),
+                            lambda row=row, item=item: run.update_stakeholder(row, item.changes))
+            elif earlier is not None:
+                first_record, first = new[earlier]
+                run.matched("contacts", record,
+                            f"it repeats line {first_record.line} ({first.values['name']!r})",
+                            lambda first=first, item=item: _merge(first.values, item.changes))
+            else:
+                index = len(new)
+                new.append((record, item))
+                if email:
+                    new_email.setdefault(email, index)
+                if digits:
+                    new_phone.setdefault(digits, index)
+                new_name.setdefault((owner_key, v["name_key"]), index)
+        if not new:
+            return
+        # The customers the new contacts need: found, or created now.
+        wanted: dict[str, dict[str, Any]] = {}
+        for _, item in new:
+            if customer_id(item) is None and item.customer_key not in wanted:
+                wanted[item.customer_key] = run.plain_customer(
+                    item.customer_name, kind="person" if item.individual else None)
+        ids = run.create_customers(list(wanted.values()))
+        created = dict(zip(wanted, ids))
+        rows = []
+        for _, item in new:
+            cid = customer_id(item) or created[item.customer_key]
+            rows.append({**item.values, "customer_id": cid})
+        run.create_stakeholders(rows)
+
+
+def _compatible(row: Row | None, email: str | None) -> Row | None:
+    """A match by phone or name, unless the two carry different email addresses (two people)."""
+    if row is None or not email or not row.get("email_key") or row["email_key"] == email:
+        return row
+    return None
+
+
+def _compatible_new(item: _ContactItem, email: str | None) -> bool:
+    other = item.values.get("email_key")
+    return not email or not other or other == email
+
+
+# -- history ------------------------------------------------------------------------------
+@dataclass
+class _HistoryItem:
+    values: dict[str, Any]
+    customer_name: str | None
+    customer_key: str | None
+    contact_name: str | None
+    contact_key: str | None
+
+
+_HISTORY_UPDATABLE = ("purpose", "feedback", "score", "next_on", "next_note")
+
+
+class History(Kind):
+    name = "history"
+    record_kinds = ("history", "customers", "contacts")
+
+    def validate(self, run: Run, fields: dict[str, str]) -> _HistoryItem:
+        repeated = run.field_cache(self.name, self._field)
+        day = repeated("date", fields["date"])["v"] if fields.get("date") else None
+        if not day:
+            raise CrmError("the date is empty; every contact logged needs the day it happened.")
+        next_day = repeated("next", fields["next"])["v"] if fields.get("next") else None
+        score = fields.get("score")
+        values = interaction_values(
+            {"at": day, "note": fields.get("note"), "feedback": fields.get("feedback"),
+             "score": cells.whole_number(score) if score else None, "next": next_day,
+             "next_note": fields.get("next_note")},
+            run.today,
+        )
+        for key, column in (("channel", "channel"), ("purpose", "purpose")):
+            if fields.get(key):
+                values[column] = repeated(key, fields[key])["v"]
+        customer = fields.get("customer")
+        if run.options.customer_id is not None:
+            customer_name = customer_key = None
+        elif customer:
+            customer_name, customer_key = repeated("customer", customer)["v"]
+        else:
+            raise CrmError("the customer is empty; every contact logged belongs to a customer "
+                           "(or give --customer REF for the whole file).")
+        contact = fields.get("contact")
+        contact_name, contact_key = repeated("contact", contact)["v"] if contact else (None, None)
+        return _HistoryItem(values, customer_name, customer_key, contact_name, contact_key)
+
+    @staticmethod
+    def _field(run: Run, key: str, text: str) -> dict[str, Any]:
+        """What repeats down a history file, validated once per distinct text."""
+        if key in ("date", "next"):
+            what = "contact date" if key == "date" else "next date"
+            return {"v": cells.excel_date(text, dayfirst=run.options.dayfirst, what=what, today=run.today)}
+        if key == "channel":
+            return {"v": interaction_values({"via": text}, run.today)["channel"]}
+        if key == "purpose":
+            return {"v": interaction_values({"about": text}, run.today)["purpose"]}
+        name = clean_name(text, f"{key} name")  # customer, contact: names recur
+        return {"v": (name, name_key(name))}
+
+    def apply(self, run: Run, items: list[tuple[Record, Any]]) -> None:
+        fixed = run.options.customer_id
+        customer_ids: dict[str, int] = {}
+        if fixed is None:
+            wanted: dict[str, _HistoryItem] = {}
+            for _, item in items:
+                first = wanted.setdefault(item.customer_key, item)
+                if item.values["date"] < first.values["date"]:
+                    wanted[item.customer_key] = item
+            found = run.find_customers(wanted)
+            customer_ids = {key: row["id"] for key, row in found.items()}
+            missing = [key for key in wanted if key not in customer_ids]
+            ids = run.create_customers([
+                run.plain_customer(wanted[k].customer_name, since=wanted[k].values["date"]) for k in missing])
+            customer_ids.update(zip(missing, ids))
+
+        def cid_of(item: _HistoryItem) -> int:
+            return fixed if fixed is not None else customer_ids[item.customer_key]
+
+        people = {(cid_of(i), i.contact_key): i.contact_name for _, i in items if i.contact_key}
+        found_people = run.find_stakeholders_by_name(people)
+        missing_people = [pair for pair in people if pair not in found_people]
+        new_ids = run.create_stakeholders([
+            {**stakeholder_values({"name": people[pair]}, run.today, creating=True), "customer_id": pair[0]}
+            for pair in missing_people
+        ])
+        stakeholder_ids = {pair: row["id"] for pair, row in found_people.items()}
+        stakeholder_ids.update(zip(missing_people, new_ids))
+
+        rows = []
+        for _, item in items:
+            cid = cid_of(item)
+            sid = stakeholder_ids[(cid, item.contact_key)] if item.contact_key else None
+            rows.append({**item.values, "customer_id": cid, "stakeholder_id": sid})
+        values_sql, params = _pairs_sql(list(dict.fromkeys((r["customer_id"], r["date"]) for r in rows)))
+        existing = {
+            _history_key(row): row
+            for row in run.db.rows(
+                f"WITH v(c, d) AS ({values_sql}) SELECT i.id, i.customer_id, i.stakeholder_id, "
+                "i.date, i.channel, i.note, i.purpose, i.feedback, i.score, i.next_on, i.next_note "
+                "FROM v JOIN interaction i ON i.customer_id = v.c AND i.date = v.d ORDER BY i.id DESC",
+                params,
+            )
+        }
+        new: dict[tuple, tuple[Record, dict[str, Any]]] = {}
+        for (record, _item), row in zip(items, rows):
+            key = _history_key(row)
+            changes = {k: row[k] for k in _HISTORY_UPDATABLE if row.get(k) is not None}
+            if key in existing:
+                old = existing[key]
+                what = (f"it repeats the contact logged on {row['date']}, added earlier in this file"
+                        if old["id"] >= run.first_new["interaction"] else
+                        f"contact logged #{old['id']} on {row['date']} is already on the book")
+                run.matched("history", record, what,
+                            lambda old=old, changes=changes: _update_logged(run, old, changes))
+            elif key in new:
+                first_record, first = new[key]
+                run.matched("history", record, f"it repeats line {first_record.line}",
+                            lambda first=first, changes=changes: _merge(first, changes))
+            else:
+                new[key] = (record, row)
+        run.create_interactions([row for _, row in new.values()])
+
+
+def _update_logged(run: Run, row: Row, changes: dict[str, Any]) -> bool:
+    if run.update_row("interaction", row, changes, stamp=False):
+        run.touched_customers.add(row["customer_id"])
+        return True
+    return False
+
+
+def _history_key(row: Row) -> tuple:
+    return (row["customer_id"], row["stakeholder_id"], row["date"], row["channel"] or "",
+            row["note"] or "")
+
+
+for _kind in (Customers(), Contacts(), History()):
+    register_kind(_kind)
+
+# The purchases kind (issue 5) lives with the pipeline and registers itself.
+import crmcli.store.purchase_import  # noqa: E402,F401

@@ -1,0 +1,263 @@
+"""Segments in SQL: the grid's counts, a cell's customers, saved segments, the agenda filter.
+
+Each measure of core/segments.py becomes an expression on the customer `c`:
+the last purchase, last contact and latest fact are scalar subqueries that
+read one index each ((customer_id, date), (customer_id, key, at)); the latest
+survey score and the open complaints come from one pass over the contacts
+(a join and an uncorrelated IN), since no index leads to them. Bands and
+comparisons are evaluated on those values, and the grid is one GROUP BY over
+the customers. `crm due --segment` uses the same query as a subquery.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from crmcli.core import segments as seg
+from crmcli.errors import CrmError, NotFound
+from crmcli.store.clock import now_stamp
+from crmcli.store.db import Database, Row
+from crmcli.store.reports import whole_table
+
+# Seed 003: customers with an open complaint, i.e. whose latest complaint-or-resolved contact
+# is a complaint. One pass over the contacts, used as an uncorrelated IN (computed once).
+OPEN_COMPLAINTS = (
+    "SELECT customer_id FROM (SELECT customer_id, purpose, row_number() OVER ("
+    "PARTITION BY customer_id ORDER BY date DESC, id DESC) AS rn FROM {interaction} "
+    "WHERE purpose IN ('complaint', 'resolved') AND date <= {on}) oc WHERE rn = 1 AND purpose = 'complaint'"
+)
+# The latest survey score of each customer (`log --score`), joined to the customers.
+LATEST_SCORES = (
+    "SELECT customer_id, score AS v FROM (SELECT customer_id, score, row_number() OVER ("
+    "PARTITION BY customer_id ORDER BY date DESC, id DESC) AS rn FROM {interaction} "
+    "WHERE score IS NOT NULL AND date <= {on}) ls WHERE rn = 1"
+)
+
+
+class Sql:
+    """Builds SQL fragments on the customer alias `c`, collecting their parameters and joins."""
+
+    def __init__(self, on: date, today: date, dialect: str, prefix: str = "sg") -> None:
+        self.on = on
+        self.dialect = dialect
+        self.params: dict[str, Any] = {}
+        self.joins: dict[str, str] = {}
+        self._prefix = prefix
+        self._n = 0
+        self.on_param = self.param(on.isoformat())
+        # As of today the stored last contact (imports included) is exact and indexed.
+        self._live = on >= today
+
+    def param(self, value: Any) -> str:
+        name = f"{self._prefix}{self._n}"
+        self._n += 1
+        self.params[name] = value
+        return ":" + name
+
+    def source(self) -> str:
+        """`customer c` with the joins the fragments built so far need."""
+        return "customer c" + "".join(f" {j}" for j in self.joins.values())
+
+    # -- one value per customer, as a scalar subquery around an expression of it --
+    def scalar(self, measure: str, key: str | None, expr: str, *, text: bool = False) -> str:
+        """`expr` (with {v} for the measured value) evaluated for customer c."""
+        on = self.on_param
+        if measure == "years-since-purchase":
+            return (f"(SELECT {expr.format(v='max(p.date)')} FROM purchase p "
+                    f"WHERE p.customer_id = c.id AND p.date <= {on})")
+        if measure == "days-since-contact":
+            if self._live:
+                return f"({expr.format(v='c.last_contact')})"
+            v = (f"coalesce(max(i.date), CASE WHEN c.imported_last_contact <= {on} "
+                 "THEN c.imported_last_contact END)")
+            return (f"(SELECT {expr.format(v=v)} FROM interaction i "
+                    f"WHERE i.customer_id = c.id AND i.date <= {on})")
+        if measure == "score":
+            if "score" not in self.joins:
+                scores = LATEST_SCORES.format(interaction=whole_table(self.dialect, "interaction"), on=on)
+                self.joins["score"] = f"LEFT JOIN ({scores}) sc ON sc.customer_id = c.id"
+            return f"({expr.format(v='sc.v')})"
+        if measure == "fact":
+            k = self.param(key)
+            v = "lower(f.value)" if text else "f.number"
+            return (f"(SELECT {expr.format(v=v)} FROM fact f WHERE f.customer_id = c.id AND f.key = {k} "
+                    f"AND f.at <= {on} ORDER BY f.at DESC, f.id DESC LIMIT 1)")
+        if measure in seg.CATEGORIES:
+            return f"({expr.format(v='c.' + measure)})"
+        raise AssertionError(measure)
+
+    def band(self, dim: seg.Dimension) -> str:
+        """The band index (or, for a fact's text, the lower-cased value) of customer c."""
+        if dim.measure == "fact" and not dim.bands:
+            return self.scalar("fact", dim.key, "{v}", text=True)
+        whens = []
+        for b in reversed(dim.bands):
+            if dim.measure in seg.SINCE_MEASURES:
+                assert b.low is not None
+                limit = self.param(seg.since_threshold(dim.measure, b.low, self.on).isoformat())
+                whens.append(f"WHEN {{v}} <= {limit} THEN {b.index}")
+            elif dim.measure in seg.CATEGORIES:
+                whens.append(f"WHEN {{v}} = {self.param(b.value)} THEN {b.index}")
+            else:
+                whens.append(f"WHEN {{v}} >= {self.param(b.low)} THEN {b.index}")
+        return self.scalar(dim.measure, dim.key, f"CASE {' '.join(whens)} END")
+
+    def value(self, dim: seg.Dimension) -> str:
+        """What a listed customer shows for the measure (a date for the since-measures)."""
+        if dim.measure == "fact":
+            return self.scalar("fact", dim.key, "f.value")
+        return self.scalar(dim.measure, dim.key, "{v}")
+
+    def condition(self, cond: seg.Condition) -> str:
+        if cond.measure in ("no-complaint", "open-complaint"):
+            unhappy = OPEN_COMPLAINTS.format(interaction=whole_table(self.dialect, "interaction"),
+                                             on=self.on_param)
+            return f"c.id {'NOT IN' if cond.measure == 'no-complaint' else 'IN'} ({unhappy})"
+        if cond.measure == "tag":
+            test = f"lower(';' || c.tags || ';') LIKE {self.param('%;' + cond.values[0] + ';%')}"
+            return test if cond.op == "=" else f"NOT ({test})"
+        if cond.measure in seg.CATEGORIES:
+            marks = ", ".join(self.param(v) for v in cond.values)
+            return f"c.{cond.measure} {'NOT IN' if cond.op == '!=' else 'IN'} ({marks})"
+        if cond.op is None:  # fact:KEY, the fact is known
+            return f"EXISTS (SELECT 1 FROM fact f WHERE f.customer_id = c.id AND f.key = {self.param(cond.key)} AND f.at <= {self.on_param})"
+        negative = cond.op == "!="
+        op = "=" if negative else cond.op
+        if cond.measure in seg.SINCE_MEASURES:
+            test = self._since_test(cond.measure, op, cond.number or 0.0)
+        elif cond.number is not None:
+            test = f"{{v}} {op} {self.param(cond.number)}"
+        else:
+            test = f"{{v}} = {self.param(cond.values[0])}"
+        if negative:
+            test = f"{{v}} IS NULL OR NOT ({test})"
+        expr = self.scalar(cond.measure, cond.key, f"CASE WHEN {test} THEN 1 ELSE 0 END",
+                           text=cond.measure == "fact" and cond.number is None)
+        return f"coalesce({expr}, {1 if negative else 0}) = 1"
+
+    def _since_test(self, measure: str, op: str, count: float) -> str:
+        """Whole units since {v} compared with `count`, as date comparisons."""
+        n = int(count)
+
+        def at_least(k: int) -> str:
+            return f"{{v}} <= {self.param(seg.since_threshold(measure, k, self.on).isoformat())}"
+
+        def below(k: int) -> str:
+            return f"{{v}} > {self.param(seg.since_threshold(measure, k, self.on).isoformat())}"
+
+        return {">=": at_least(n), ">": at_least(n + 1), "<": below(n), "<=": below(n + 1),
+                "=": f"{at_least(n)} AND {below(n + 1)}"}[op]
+
+    def where(self, spec: seg.Spec) -> str:
+        parts = [f"c.since <= {self.on_param}"] + [f"({self.condition(c)})" for c in spec.where]
+        return " AND ".join(parts)
+
+    def in_cell(self, spec: seg.Spec, labels: tuple[str, ...] | None) -> str:
+        """Customers in the given cell, or (labels None) anywhere in the grid."""
+        parts = []
+        for i, dim in enumerate(spec.by):
+            expr = self.band(dim)
+            if labels is None:
+                parts.append(f"{expr} IS NOT NULL")
+            elif dim.bands:
+                band = next(b for b in dim.bands if b.label == labels[i])
+                key = band.index
+                parts.append(f"{expr} = {self.param(key)}")
+            else:
+                parts.append(f"{expr} = {self.param(labels[i])}")
+        return " AND ".join(parts) or "1 = 1"
+
+
+# -- checks ---------------------------------------------------------------------
+
+def check_facts(db: Database, spec: seg.Spec) -> None:
+    """Refuse a fact key nobody has recorded (a typo, most likely), naming the known keys."""
+    keys = {d.key for d in spec.by if d.measure == "fact"} | {c.key for c in spec.where if c.measure == "fact"}
+    for key in sorted(k for k in keys if k):
+        if db.value("SELECT 1 FROM fact WHERE key = :k LIMIT 1", {"k": key}) is None:
+            known = [r["key"] for r in db.rows("SELECT DISTINCT key FROM fact ORDER BY key LIMIT 30")]
+            hint = f"known keys: {', '.join(known)}" if known else "no facts are recorded yet (crm fact set REF KEY VALUE)"
+            raise CrmError(f"No customer has a fact {key!r}; {hint}.")
+
+
+# -- the grid and a cell --------------------------------------------------------
+
+def grid(db: Database, spec: seg.Spec, on: date, today: date) -> tuple[dict[tuple, int], int]:
+    """Counts per cell (keys: band index, or fact text), and how many matched the filters but fall outside."""
+    q = Sql(on, today, db.dialect)
+    where = q.where(spec)
+    if not spec.by:
+        total = int(db.value(f"SELECT count(*) FROM {q.source()} WHERE {where}", q.params))
+        return {(): total}, 0
+    bands = ", ".join(f"{q.band(d)} AS b{i}" for i, d in enumerate(spec.by))
+    groups = ", ".join(str(i + 1) for i in range(len(spec.by)))
+    counts: dict[tuple, int] = {}
+    outside = 0
+    for r in db.rows(f"SELECT {bands}, count(*) AS n FROM {q.source()} WHERE {where} GROUP BY {groups}",
+                     q.params):
+        key = tuple(r[f"b{i}"] for i in range(len(spec.by)))
+        if any(k is None for k in key):
+            outside += int(r["n"])
+        else:
+            counts[key] = int(r["n"])
+    return counts, outside
+
+
+def cell_customers(db: Database, spec: seg.Spec, labels: tuple[str, ...], on: date, today: date,
+                   limit: int | None) -> tuple[list[Row], int]:
+    """The customers in one cell (name order), with each measure's value, and how many in all."""
+    q = Sql(on, today, db.dialect)
+    where = f"{q.where(spec)} AND {q.in_cell(spec, labels)}"
+    values = "".join(f", {q.value(d)} AS v{i}" for i, d in enumerate(spec.by))
+    sql = (f"SELECT c.id, c.name, c.kind, c.tier, c.stage, c.last_contact, c.next_due{values} "
+           f"FROM {q.source()} WHERE {where} ORDER BY c.name_key, c.id")
+    params = dict(q.params)
+    if limit:
+        sql += " LIMIT :sg_limit"
+        params["sg_limit"] = limit
+    rows = db.rows(sql, params)
+    total = len(rows) if not limit or len(rows) < limit else int(
+        db.value(f"SELECT count(*) FROM {q.source()} WHERE {where}", q.params))
+    return rows, total
+
+
+def agenda_filter(db: Database, spec: seg.Spec, on: date, today: date) -> tuple[str, dict[str, Any]]:
+    """A WHERE fragment on `c` for `crm due --segment`: the segment's customers (its cell, if
+    saved with one), as one uncorrelated subquery the database computes once."""
+    q = Sql(on, today, db.dialect, prefix="seg")
+    where = f"{q.where(spec)} AND {q.in_cell(spec, spec.cell)}"
+    return f"c.id IN (SELECT c.id FROM {q.source()} WHERE {where})", q.params
+
+
+# -- saved segments ---------------------------------------------------------------
+
+def save(db: Database, name: str, definition: dict) -> bool:
+    """Keep a segment under a name; True when it replaced one of the same name."""
+    text = json.dumps(definition, ensure_ascii=False)
+    with db.transaction():
+        replaced = db.run("UPDATE segment SET definition = :d WHERE name = :n", {"d": text, "n": name})
+        if not replaced:
+            db.insert("INSERT INTO segment (name, definition, created_at) VALUES (:n, :d, :t)",
+                      {"n": name, "d": text, "t": now_stamp()})
+    return bool(replaced)
+
+
+def saved(db: Database) -> list[Row]:
+    return [{"name": r["name"], **json.loads(r["definition"]), "created_at": r["created_at"]}
+            for r in db.rows("SELECT name, definition, created_at FROM segment ORDER BY name")]
+
+
+def load(db: Database, name: str) -> dict:
+    row = db.row("SELECT definition FROM segment WHERE name = :n", {"n": name})
+    if row is None:
+        names = [r["name"] for r in db.rows("SELECT name FROM segment ORDER BY name LIMIT 30")]
+        hint = f"saved segments: {', '.join(names)}" if names else "none is saved yet (crm segment … --save NAME)"
+        raise NotFound(f"No saved segment {name!r}; {hint}.")
+    return json.loads(row["definition"])
+
+
+def delete(db: Database, name: str) -> bool:
+    with db.transaction():
+        return db.run("DELETE FROM segment WHERE name = :n", {"n": name}) > 0
