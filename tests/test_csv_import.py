@@ -329,7 +329,7 @@ def test_an_interrupted_import_leaves_the_book_as_it_was(crm, tmp_path: Path, bo
     from crmcli.store import importer
 
     crm("customer", "add", "Acme")
-    lines = ["customer,date,channel,note"] + [f"Customer {i},2026-01-{i % 28 + 1:02d},call,n{i}" for i in range(1200)]
+    lines = ["customer,date,channel,note"] + [f"Customer {i},2026-01-{i % 28 + 1:02d},call,n{i}" for i in range(4500)]
     path = write(tmp_path, "\n".join(lines) + "\n")
     before = counts(book_db)
     calls = {"n": 0}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -11,18 +10,16 @@ from hypothesis import strategies as st
 
 from crmcli.core import segments as seg
 from crmcli.errors import CrmError
-from crmcli.store.db import open_database
+from crmcli.store.db import Database
 
 ON = date(2026, 11, 25)
 
 
-def purchase(db_path: Path, customer_id: int, day: str, cents: int = 100_00) -> None:
+def purchase(db: Database, customer_id: int, day: str, cents: int = 100_00) -> None:
     """A purchase written straight into the book (the purchase command also moves stages)."""
-    db = open_database(db_path)
     with db.transaction():
         db.insert("INSERT INTO purchase (customer_id, date, amount_cents, created_at) "
                   "VALUES (:c, :d, :a, '2026-11-25T00:00:00')", {"c": customer_id, "d": day, "a": cents})
-    db.close()
 
 
 # -- the parser ------------------------------------------------------------------------
@@ -175,7 +172,7 @@ def test_whole_units_since_agrees_with_the_sql_thresholds(day, on, measure):
 # -- the grid on a hand-built book ------------------------------------------------------------
 
 @pytest.fixture
-def dealer(crm, db_path):
+def dealer(crm, book_db):
     """Car owners: last purchase years ago × latest satisfaction (a fact), as in seed 003.
 
     On 2026-11-25:                 years  satisfaction
@@ -195,10 +192,10 @@ def dealer(crm, db_path):
     for i, (name, (bought, satisfaction)) in enumerate(rows.items(), 1):
         crm("customer", "add", f"Owner {name}", "--person", "--since", "2015-01-01",
             "--tier", "gold" if name in "AC" else "iron")
-        purchase(db_path, i, bought)
+        purchase(book_db, i, bought)
         if satisfaction:
             crm("fact", "set", f"Owner {name}", "satisfaction", satisfaction, "--at", "2026-06-01")
-    purchase(db_path, 7, "2019-01-01")
+    purchase(book_db, 7, "2019-01-01")
     crm("fact", "set", "Owner A", "satisfaction", "3", "--at", "2025-01-01")
     crm("log", "Owner G", "--about", "complaint", "--at", "2026-10-01")
     crm("log", "Owner H", "--about", "complaint", "--at", "2026-09-01")

@@ -4,7 +4,10 @@ import sqlite3
 import stat
 from pathlib import Path
 
+import pytest
 
+
+@pytest.mark.sqlite_only
 def test_default_book_is_created_private_in_the_data_dir(crm, tmp_path, monkeypatch):
     monkeypatch.delenv("CRM_DB")
     crm("customer", "add", "Acme")
@@ -44,6 +47,7 @@ def test_another_apps_sqlite_database_is_refused_and_untouched(crm, tmp_path):
     assert other.read_bytes() == before
 
 
+@pytest.mark.sqlite_only
 def test_a_newer_schema_is_refused(crm, db_path):
     crm("customer", "add", "Acme")
     conn = sqlite3.connect(db_path)
@@ -53,6 +57,7 @@ def test_a_newer_schema_is_refused(crm, db_path):
     assert "newer release" in crm.error("customer", "list")
 
 
+@pytest.mark.sqlite_only
 def test_a_book_made_by_the_first_migration_upgrades_with_nothing_lost(crm, db_path):
     from crmcli.store import migrate
     from crmcli.store.db import Database, connect_sqlite
@@ -87,15 +92,14 @@ def test_revisions_list_matches_the_alembic_scripts():
     assert scripts.get_current_head() == migrate.HEAD
 
 
-def test_sqlmodel_tables_match_the_migrated_schema(crm, db_path):
+def test_sqlmodel_tables_match_the_migrated_schema(crm, book_db, db_path):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
-    from sqlalchemy import create_engine
 
     from crmcli.store.schema import metadata
 
     crm("customer", "list")
-    engine = create_engine(f"sqlite:///{db_path}")
+    engine = book_db.sqlalchemy_engine(db_path)  # the test's engine: SQLite, or PostgreSQL
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     assert diff == []

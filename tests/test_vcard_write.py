@@ -100,9 +100,9 @@ def test_round_trip_of_a_card(name, customer, department, note, title, best_time
     data = card(row)
     assert all(len(line) <= 75 for line in data.split(b"\r\n"))
     (fields,) = back(data)
-    expected = {k: v.replace("\r\n", "\n").replace("\r", "\n") for k, v in row.items() if v}
+    # Values are kept trimmed, as every field crm stores is.
+    expected = {k: v.replace("\r\n", "\n").replace("\r", "\n").strip() for k, v in row.items() if v}
+    expected = {k: v for k, v in expected.items() if v}
     if not customer:  # ORG:;Department reads back as a department without a customer
         expected.pop("customer", None)
-    if department and not customer:
-        expected["department"] = department
     assert fields == expected

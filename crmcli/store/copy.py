@@ -210,7 +210,10 @@ def copy_book(source: Database, target: Database, *, cadences: dict[str, int],
                     sid = mapped.get("stakeholder_id")
                     if t.name in ("interaction", "level_change") and sid and sid not in fresh["stakeholder"]:
                         touched_stakeholders.add(sid)
-                target.run_many(insert_sql, [m for _, m in pending])
+                if target.dialect == "sqlite":
+                    target.run_many(insert_sql, [m for _, m in pending])
+                else:
+                    target.copy_rows(t.name, cols, ([m[c] for c in cols] for _, m in pending))  # type: ignore[attr-defined]
                 counts.copied += len(pending)
         _settle(target, touched_customers, touched_stakeholders, cadences)
     return report

@@ -54,7 +54,8 @@ from crmcli.io import values as cells
 from crmcli.store.clock import now_stamp
 from crmcli.store.db import Database, Row
 
-CHUNK = 500
+CHUNK = 500  # keys per SQL lookup (IN lists, VALUES joins)
+RECORDS_PER_CHUNK = 2000  # records validated, matched and written together
 MAX_LISTED = 20
 CONFLICT_MODES = ("skip", "update", "fail")
 PHONE_MATCH_DIGITS = 6  # shorter numbers (extensions, "0") identify nobody
@@ -79,7 +80,7 @@ class Options:
     owner: str = ""
     on_reject: Callable[[Record, str], None] | None = None
     on_progress: Callable[[int], None] | None = None  # called with the rows read so far
-    chunk_size: int = CHUNK
+    chunk_size: int = RECORDS_PER_CHUNK
 
 
 @dataclass
@@ -982,16 +983,17 @@ class History(Kind):
             cid = cid_of(item)
             sid = stakeholder_ids[(cid, item.contact_key)] if item.contact_key else None
             rows.append({**item.values, "customer_id": cid, "stakeholder_id": sid})
-        values_sql, params = _pairs_sql(list(dict.fromkeys((r["customer_id"], r["date"]) for r in rows)))
-        existing = {
-            _history_key(row): row
+        existing: dict[tuple, Row] = {}
+        pairs = list(dict.fromkeys((r["customer_id"], r["date"]) for r in rows))
+        for start in range(0, len(pairs), CHUNK):
+            values_sql, params = _pairs_sql(pairs[start:start + CHUNK])
             for row in run.db.rows(
                 f"WITH v(c, d) AS ({values_sql}) SELECT i.id, i.customer_id, i.stakeholder_id, "
                 "i.date, i.channel, i.note, i.purpose, i.feedback, i.score, i.next_on, i.next_note "
-                "FROM v JOIN interaction i ON i.customer_id = v.c AND i.date = v.d ORDER BY i.id DESC",
+                "FROM v JOIN interaction i ON i.customer_id = v.c AND i.date = v.d ORDER BY i.id",
                 params,
-            )
-        }
+            ):
+                existing.setdefault(_history_key(row), row)
         new: dict[tuple, tuple[Record, dict[str, Any]]] = {}
         for (record, _item), row in zip(items, rows):
             key = _history_key(row)

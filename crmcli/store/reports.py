@@ -48,11 +48,11 @@ def _stage_on(on_param: str = ":on") -> str:
             "ORDER BY sc.at DESC, sc.id DESC LIMIT 1)")
 
 
-def _revenue(db: Database, window: str = "date <= :on") -> str:
-    """Per buying customer: revenue in cents, purchases, last purchase date."""
-    return (f"SELECT customer_id, sum(amount_cents) AS cents, count(*) AS purchases, "
-            f"max(date) AS last_purchase FROM {whole_table(db.dialect, 'purchase')} "
-            f"WHERE {window} GROUP BY customer_id")
+def _revenue(db: Database, window: str = "date <= :on", *, details: bool = True) -> str:
+    """Per buying customer: revenue in cents (with `details`: purchases, last purchase date)."""
+    more = ", count(*) AS purchases, max(date) AS last_purchase" if details else ""
+    return (f"SELECT customer_id, sum(amount_cents) AS cents{more} "
+            f"FROM {whole_table(db.dialect, 'purchase')} WHERE {window} GROUP BY customer_id")
 
 
 # -- coverage -------------------------------------------------------------------------
@@ -222,7 +222,7 @@ def customer_revenue(db: Database, on: date, since: date | None = None, *, names
 
 def revenue_by_customer(db: Database, on: date) -> dict[int, int]:
     """Lifetime revenue (cents) of every buying customer, by customer id."""
-    cur = db.rows(f"SELECT customer_id, cents FROM ({_revenue(db)}) t", {"on": on.isoformat()})
+    cur = db.rows(_revenue(db, details=False), {"on": on.isoformat()})
     return {int(r["customer_id"]): int(r["cents"]) for r in cur}
 
 

@@ -1,0 +1,411 @@
+"""`crm report …`: each report on a small hand-built book whose right answers are worked out here.
+
+Today is 2026-11-25 (a Wednesday) in every test (conftest).
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from crmcli.core import reports
+from crmcli.store.db import Database
+
+
+def purchase(db: Database, customer_id: int, day: str, amount: float) -> None:
+    """A purchase written straight into the book (`crm purchase add` also moves the stage)."""
+    with db.transaction():
+        db.insert("INSERT INTO purchase (customer_id, date, amount_cents, created_at) "
+                  "VALUES (:c, :d, :a, '2026-11-25T00:00:00')",
+                  {"c": customer_id, "d": day, "a": round(amount * 100)})
+
+
+# -- pure rules --------------------------------------------------------------------------
+
+def test_quintiles_give_the_top_fifth_5_and_ties_the_same_score():
+    assert reports.quintile_scores([10, 20, 30, 40, 50]) == [1, 2, 3, 4, 5]
+    assert reports.quintile_scores([5, 4, 3, 2, 1], higher_is_better=False) == [1, 2, 3, 4, 5]
+    assert reports.quintile_scores(list(range(10))) == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
+    assert reports.quintile_scores([1, 1, 1, 2, 3]) == [1, 1, 1, 4, 5]
+    assert reports.quintile_scores([7, 7]) == [1, 1]
+
+
+@given(st.lists(st.integers(0, 50), min_size=1, max_size=60))
+def test_quintile_scores_are_1_to_5_and_follow_the_values(values):
+    scores = reports.quintile_scores(values)
+    assert all(1 <= s <= 5 for s in scores)
+    for (a, sa) in zip(values, scores):
+        for (b, sb) in zip(values, scores):
+            if a < b:
+                assert sa <= sb
+            if a == b:
+                assert sa == sb
+    assert reports.quintile_scores(values, higher_is_better=False) == reports.quintile_scores([-v for v in values])
+
+
+@pytest.mark.parametrize("r, f, m, segment", [
+    (5, 5, 5, "champions"), (4, 4, 4, "champions"), (4, 1, 5, "loyal"), (3, 3, 3, "loyal"),
+    (5, 1, 1, "promising"), (2, 5, 5, "at risk"), (1, 3, 3, "at risk"), (2, 2, 2, "hibernating"),
+    (1, 2, 3, "lost"), (1, 1, 1, "lost"),
+])
+def test_rfm_segments(r, f, m, segment):
+    assert reports.rfm_segment(r, f, m) == segment
+
+
+@given(st.lists(st.tuples(st.integers(0, 1000), st.integers(1, 5)), max_size=30))
+def test_median_of_counts_is_the_median_of_the_values(pairs):
+    import statistics
+
+    values = [v for v, n in pairs for _ in range(n)]
+    assert reports.median_of_counts(pairs) == (statistics.median(values) if values else None)
+
+
+def test_top_share_and_winback_bands():
+    assert reports.top_share([1000, 600, 300, 100, 20]) == 1000 / 2020
+    assert reports.top_share([]) is None
+    cuts = reports.value_cuts([1000, 600, 300, 100, 20, 0])
+    assert cuts == (1000, 300)
+    assert reports.winback_band(1000, "iron", cuts) == "high"
+    assert reports.winback_band(0, "gold", cuts) == "high"
+    assert reports.winback_band(100, "iron", cuts) == "small"
+    assert reports.winback_band(100, "silver", cuts) == "ordinary"
+    assert reports.winback_band(300, "lead", cuts) == "ordinary"
+
+
+# -- coverage --------------------------------------------------------------------------------
+
+@pytest.fixture
+def accounts(crm, book_db):
+    """Company accounts and how well each is covered.
+
+    Big Solo   gold, value 500   one stakeholder (a decision-maker at partner)  → one stakeholder
+    Solo Co    gold, value 100   Zhang Min (executor) only                     → one stakeholder, no DM
+    Shallow Co silver            Li Wei (DM, engaged), Chen Jie (influencer)    → DM below partner
+    Solid Co   iron              DM at partner + an executor                    → covered
+    Empty Co   lead              nobody                                         → no stakeholders
+    Wang Fang  a person, nobody                                                 → not flagged (a person)
+    Gone Co    gold, lost, nobody                                               → not listed (lost)
+    Rising Co  silver            DM engaged from 2026-01-01, partner from 2026-11-01, + executor
+    """
+    crm("customer", "add", "Big Solo", "--tier", "gold", "--since", "2020-01-01")
+    crm("customer", "add", "Solo Co", "--tier", "gold", "--since", "2020-01-01")
+    crm("customer", "add", "Shallow Co", "--tier", "silver", "--since", "2020-01-01")
+    crm("customer", "add", "Solid Co", "--tier", "iron", "--since", "2020-01-01")
+    crm("customer", "add", "Empty Co", "--tier", "lead", "--since", "2020-01-01")
+    crm("customer", "add", "Wang Fang", "--person", "--since", "2020-01-01")
+    crm("customer", "add", "Gone Co", "--tier", "gold", "--stage", "lost", "--since", "2020-01-01")
+    crm("customer", "add", "Rising Co", "--tier", "silver", "--since", "2020-01-01")
+    crm("contact", "add", "Big Solo", "Boss", "--role", "decision-maker", "--level", "partner")
+    crm("contact", "add", "Solo Co", "Zhang Min", "--role", "executor")
+    crm("contact", "add", "Shallow Co", "Li Wei", "--role", "decision-maker", "--level", "engaged")
+    crm("contact", "add", "Shallow Co", "Chen Jie", "--role", "influencer")
+    crm("contact", "add", "Solid Co", "Xu Lan", "--role", "decision-maker", "--level", "partner")
+    crm("contact", "add", "Solid Co", "Ma Tao", "--role", "executor")
+    crm("contact", "add", "Rising Co", "Zhou Yi", "--role", "decision-maker")
+    crm("contact", "add", "Rising Co", "He Bo", "--role", "executor")
+    crm("level", "Zhou Yi", "engaged", "--at", "2026-01-01")
+    crm("level", "Zhou Yi", "partner", "--at", "2026-11-01")
+    purchase(book_db, 1, "2025-03-01", 500)
+    purchase(book_db, 2, "2025-03-01", 100)
+
+
+def test_coverage_lists_single_threaded_accounts_by_tier_then_value(crm, accounts):
+    rows = crm.json("report", "coverage")
+    assert [r["customer"] for r in rows] == ["Big Solo", "Solo Co", "Shallow Co", "Empty Co"]
+    by_name = {r["customer"]: r for r in rows}
+    assert by_name["Big Solo"]["problems"] == ["one stakeholder"]
+    assert by_name["Big Solo"]["advice"] == "only Boss (decision-maker) — widen"
+    assert by_name["Solo Co"] == {
+        "customer_id": 2, "customer": "Solo Co", "tier": "gold", "stakeholders": 1,
+        "problems": ["one stakeholder", "no decision-maker"],
+        "advice": "only Zhang Min (executor) — widen; no decision-maker known — find who signs off",
+        "value": 100.0,
+    }
+    assert by_name["Shallow Co"]["problems"] == ["decision-maker below partner"]
+    assert by_name["Shallow Co"]["advice"] == "deepen Li Wei (decision-maker, engaged) to partner"
+    assert by_name["Empty Co"]["stakeholders"] == 0
+    assert "no stakeholders" in by_name["Empty Co"]["problems"]
+
+
+def test_coverage_terminal_shows_the_same_ranking_and_the_total(crm, accounts):
+    out = crm("report", "coverage", "--limit", "2").stdout
+    assert "Single-threaded accounts on 2026-11-25 (4)" in out
+    assert out.index("Big Solo") < out.index("Solo Co")
+    assert "Shallow Co" not in out and "2 more" in out
+    full = crm("report", "coverage").stdout
+    assert all(name in full for name in ("Big Solo", "Solo Co", "Shallow Co", "Empty Co"))
+    assert "Solid Co" not in full and "Wang Fang" not in full and "Gone Co" not in full
+
+
+def test_coverage_as_of_an_earlier_day_reads_the_level_history(crm, accounts):
+    rows = crm.json("report", "coverage", "--on", "2026-06-01")
+    rising = next(r for r in rows if r["customer"] == "Rising Co")
+    assert rising["problems"] == ["decision-maker below partner"]
+    # Levels recorded today (`contact add --level`) were not known on 2026-06-01 either,
+    # so Solid Co's decision-maker was not yet a partner then.
+    assert [r["customer"] for r in rows] == [
+        "Big Solo", "Solo Co", "Rising Co", "Shallow Co", "Solid Co", "Empty Co"]
+    terminal = crm("report", "coverage", "--on", "2026-06-01").stdout
+    assert "Rising Co" in terminal and "(6)" in terminal
+
+
+# -- ladder ----------------------------------------------------------------------------------
+
+@pytest.fixture
+def ladder_book(crm):
+    """Stage histories (days worked out by hand):
+
+    L1  prospect 2026-01-01 → first-time 2026-03-02 (60 d) → repeat 2026-06-30 (120 d), repeat since (148 d)
+    L2  prospect 2026-02-01 → first-time 2026-02-21 (20 d), first-time since (277 d)
+    L3  client 2025-06-01 → lost 2026-05-01 (334 d), lost since (208 d)
+    L4  prospect 2026-10-26, since then (30 d)
+    """
+    crm("customer", "add", "L1", "--since", "2026-01-01")
+    crm("stage", "L1", "first-time", "--at", "2026-03-02")
+    crm("stage", "L1", "repeat", "--at", "2026-06-30")
+    crm("customer", "add", "L2", "--since", "2026-02-01")
+    crm("stage", "L2", "first-time", "--at", "2026-02-21")
+    crm("customer", "add", "L3", "--stage", "client", "--since", "2025-06-01")
+    crm("stage", "L3", "lost", "--at", "2026-05-01")
+    crm("customer", "add", "L4", "--since", "2026-10-26")
+
+
+def test_ladder_counts_medians_and_moves(crm, ladder_book):
+    data = crm.json("report", "ladder", "--since", "2026-03-01")
+    stages = {s["stage"]: s for s in data["stages"]}
+    assert [s["stage"] for s in data["stages"]] == [
+        "suspect", "prospect", "first-time", "repeat", "client", "advocate", "lost"]
+    assert {k: v["customers"] for k, v in stages.items()} == {
+        "suspect": 0, "prospect": 1, "first-time": 1, "repeat": 1, "client": 0, "advocate": 0, "lost": 1}
+    # Stays ended after 2026-03-01 (L1 prospect 60, L1 first-time 120, L3 client 334)
+    # and stays still going (L4 prospect 30, L2 first-time 277, L1 repeat 148, L3 lost 208).
+    assert stages["prospect"]["median_days"] == 45  # 30 and 60
+    assert stages["first-time"]["median_days"] == 198.5  # 120 and 277
+    assert stages["repeat"]["median_days"] == 148
+    assert stages["client"]["median_days"] == 334
+    assert stages["lost"]["median_days"] == 208
+    assert stages["suspect"]["median_days"] is None
+    assert (data["up"], data["down"]) == (2, 1)  # L1 twice up; L3 down to lost
+    # The default period is the year to --on: L2's move on 2026-02-21 and its 20 days count too.
+    data = crm.json("report", "ladder")
+    assert (data["up"], data["down"]) == (3, 1)
+    assert {s["stage"]: s["median_days"] for s in data["stages"]}["prospect"] == 30  # 20, 30, 60
+
+
+def test_ladder_as_of_an_earlier_day(crm, ladder_book):
+    data = crm.json("report", "ladder", "--on", "2026-04-01", "--since", "2026-01-01")
+    stages = {s["stage"]: s for s in data["stages"]}
+    # On 2026-04-01: L1 and L2 first-time, L3 client; L4 not on the book yet.
+    assert stages["first-time"]["customers"] == 2 and stages["client"]["customers"] == 1
+    assert stages["prospect"]["customers"] == 0
+    assert stages["client"]["median_days"] == 304  # 2025-06-01 to 2026-04-01, still going
+    assert (data["up"], data["down"]) == (2, 0)
+
+
+def test_ladder_chart_and_empty_book(crm, ladder_book):
+    out = crm("report", "ladder").stdout
+    assert "Loyalty ladder on 2026-11-25 (4 customers)" in out
+    assert "3 up the ladder, 1 down" in out
+    assert out.index("advocate") < out.index("suspect")  # the top of the ladder on top
+
+
+def test_reports_on_an_empty_book_say_so(crm):
+    assert "No customers on the book" in crm("report", "ladder").stdout
+    assert "no churn to measure" in crm("report", "churn").stdout
+    assert "No purchases recorded" in crm("report", "value").stdout
+    assert "No lost customers" in crm("report", "winback").stdout
+    assert "No single-threaded accounts" in crm("report", "coverage").stdout
+    assert crm.json("report", "churn")["churn_rate"] is None
+    assert crm.json("report", "value") == {"customers": 0, "revenue": 0.0, "top20_share": None, "rfm": []}
+    assert crm.json("report", "winback") == [] and crm.json("report", "coverage") == []
+    assert crm.json("report", "activity")["longest_silent"] == []
+
+
+# -- churn -----------------------------------------------------------------------------------
+
+@pytest.fixture
+def churn_book(crm):
+    """Period 2026-01-01 to 2026-11-25.
+
+    C1 gold   since 2020, lost 2026-03-01        at start, lost
+    C2 gold   since 2020                          at start
+    C3 silver since 2021, lost 2025-12-01        lost before the start: not at start
+    C4 silver since 2021, lost 2026-11-25        at start, lost (the last day is inside)
+    C5 iron   since 2026-02-01, lost 2026-06-01  joined during the period: not at start
+    C6 iron   since 2019, lost 2026-01-01        lost on the first day: not at start
+    C7 iron   since 2019                          at start
+    C8 iron   since 2019, lost 2026-04-01, back as client 2026-05-01   at start, lost
+    """
+    for name, tier, since in (("C1", "gold", "2020-01-01"), ("C2", "gold", "2020-01-01"),
+                              ("C3", "silver", "2021-01-01"), ("C4", "silver", "2021-01-01"),
+                              ("C5", "iron", "2026-02-01"), ("C6", "iron", "2019-01-01"),
+                              ("C7", "iron", "2019-01-01"), ("C8", "iron", "2019-01-01")):
+        crm("customer", "add", name, "--tier", tier, "--stage", "client", "--since", since)
+    for name, day in (("C1", "2026-03-01"), ("C3", "2025-12-01"), ("C4", "2026-11-25"),
+                      ("C5", "2026-06-01"), ("C6", "2026-01-01"), ("C8", "2026-04-01")):
+        crm("stage", name, "lost", "--at", day)
+    crm("stage", "C8", "client", "--at", "2026-05-01")
+
+
+def test_churn_overall_and_by_tier(crm, churn_book):
+    data = crm.json("report", "churn", "--since", "2026-01-01")
+    assert data == {
+        "since": "2026-01-01", "until": "2026-11-25", "at_start": 5, "lost": 3,
+        "churn_rate": 0.6, "retention_rate": 0.4,
+        "by_tier": {"gold": {"at_start": 2, "lost": 1, "churn_rate": 0.5},
+                    "silver": {"at_start": 1, "lost": 1, "churn_rate": 1.0},
+                    "iron": {"at_start": 2, "lost": 1, "churn_rate": 0.5}},
+    }
+
+
+def test_churn_until_an_earlier_day(crm, churn_book):
+    data = crm.json("report", "churn", "--since", "2026-01-01", "--on", "2026-03-31")
+    assert (data["at_start"], data["lost"], data["churn_rate"]) == (5, 1, 0.2)  # only C1 by then
+    out = crm("report", "churn", "--since", "2026-01-01").stdout
+    assert "5 customers at the start, 3 lost — churn 60.0%, retention 40.0%" in out
+
+
+def test_churn_period_must_run_forward(crm, churn_book):
+    assert "must be before --on" in crm.error("report", "churn", "--since", "2026-12-01", "--on", "2026-11-01")
+
+
+# -- value and win-back ---------------------------------------------------------------------------
+
+@pytest.fixture
+def buyers(crm, book_db):
+    """Purchases (on 2026-11-25):
+
+    V1 iron    100 on 11-20, 200 on 10-01, 300 on 06-01 → 600, 3 purchases, 5 days ago
+    V2 iron   1000 on 2026-11-01                          → 1000, 1, 24 days ago
+    V3 iron     50 on 2025-01-01, 50 on 2025-06-01        → 100, 2, 542 days ago
+    V4 silver   20 on 2024-11-25                          → 20, 1, 730 days ago
+    V5 iron     75 on 2026-01-01, 02-01, 03-01, 09-01     → 300, 4, 85 days ago
+    W  gold   no purchases
+    """
+    for name, tier in (("V1", "iron"), ("V2", "iron"), ("V3", "iron"), ("V4", "silver"),
+                       ("V5", "iron"), ("W", "gold")):
+        crm("customer", "add", name, "--tier", tier, "--since", "2024-01-01")
+    for cid, day, amount in ((1, "2026-11-20", 100), (1, "2026-10-01", 200), (1, "2026-06-01", 300),
+                             (2, "2026-11-01", 1000), (3, "2025-01-01", 50), (3, "2025-06-01", 50),
+                             (4, "2024-11-25", 20), (5, "2026-01-01", 75), (5, "2026-02-01", 75),
+                             (5, "2026-03-01", 75), (5, "2026-09-01", 75)):
+        purchase(book_db, cid, day, amount)
+
+
+def test_value_revenue_top20_share_and_rfm(crm, buyers):
+    data = crm.json("report", "value")
+    assert data["customers"] == 5 and data["revenue"] == 2020.0
+    assert data["top20_share"] == 1000 / 2020  # V2 alone is the top 20% of five
+    # recency ranks V1 5 > V2 24 > V5 85 > V3 542 > V4 730; frequency V5 4 > V1 3 > V3 2 > V2 = V4 1;
+    # monetary V2 > V1 > V5 > V3 > V4.
+    assert data["rfm"] == [
+        {"customer_id": 2, "customer": "V2", "recency": 24, "frequency": 1, "monetary": 1000.0,
+         "r": 4, "f": 1, "m": 5, "segment": "loyal"},
+        {"customer_id": 1, "customer": "V1", "recency": 5, "frequency": 3, "monetary": 600.0,
+         "r": 5, "f": 4, "m": 4, "segment": "champions"},
+        {"customer_id": 5, "customer": "V5", "recency": 85, "frequency": 4, "monetary": 300.0,
+         "r": 3, "f": 5, "m": 3, "segment": "loyal"},
+        {"customer_id": 3, "customer": "V3", "recency": 542, "frequency": 2, "monetary": 100.0,
+         "r": 2, "f": 3, "m": 2, "segment": "hibernating"},
+        {"customer_id": 4, "customer": "V4", "recency": 730, "frequency": 1, "monetary": 20.0,
+         "r": 1, "f": 1, "m": 1, "segment": "lost"},
+    ]
+
+
+def test_value_as_of_and_since(crm, buyers):
+    data = crm.json("report", "value", "--on", "2026-06-30")
+    # By then: V1 300, V3 100, V4 20, V5 225 (three purchases); V2 had not bought yet.
+    assert (data["customers"], data["revenue"], data["top20_share"]) == (4, 645.0, 300 / 645)
+    data = crm.json("report", "value", "--since", "2026-01-01")
+    assert (data["customers"], data["revenue"]) == (3, 1900.0)  # V1, V2, V5 bought this year
+
+
+def test_value_terminal_chart(crm, buyers):
+    out = crm("report", "value").stdout
+    assert "5 buying customers, revenue 2,020.00; the top 20% bring 49.5% of it." in out
+    assert "Pareto" in out and "top 20%" in out
+    lines = {line.split()[0]: line for line in out.splitlines() if line.split() and line.split()[0] in
+             ("champions", "loyal", "hibernating", "lost")}
+    assert "1,300.00" in lines["loyal"] and "600.00" in lines["champions"]
+
+
+def test_winback_ranks_lost_customers_by_value_with_bands(crm, buyers):
+    for name, day in (("V3", "2026-01-10"), ("V2", "2026-11-22"), ("W", "2026-02-01"), ("V4", "2025-12-01")):
+        crm("stage", name, "lost", "--at", day)
+    rows = crm.json("report", "winback")
+    # Cut points over the five buyers: top 20% from 1000, median 300.
+    assert [(r["customer"], r["lifetime_value"], r["lost_on"], r["band"]) for r in rows] == [
+        ("V2", 1000.0, "2026-11-22", "high"),  # the top 20%
+        ("V3", 100.0, "2026-01-10", "small"),  # iron, below the median
+        ("V4", 20.0, "2025-12-01", "ordinary"),  # silver: not a small customer
+        ("W", 0.0, "2026-02-01", "high"),  # gold
+    ]
+    assert rows[0]["treatment"].startswith("Fight for it")
+    assert rows[1]["treatment"].startswith("Let it go")
+    assert rows[2]["treatment"].startswith("Be opportunistic")
+    assert [r["customer"] for r in crm.json("report", "winback", "--on", "2026-06-01")] == ["V3", "V4", "W"]
+    out = crm("report", "winback").stdout
+    assert "Lost customers on 2026-11-25 (4)" in out and "high (2): Fight for it" in out
+
+
+# -- activity ------------------------------------------------------------------------------------
+
+@pytest.fixture
+def contacts(crm):
+    """Three weeks to Wednesday 2026-11-25: weeks of 11-09, 11-16 and 11-23.
+
+    11-08 (Sun) call care     — the week before: not counted
+    11-09 (Mon) call sell, 11-15 (Sun) visit sell
+    11-23 email inform, 11-25 im (no purpose)
+    Never contacted: Quiet (on the book since 2020-01-01, 2520 days), Lost One (lost: left out).
+    """
+    crm("customer", "add", "Busy", "--since", "2026-01-01")
+    crm("customer", "add", "Quiet", "--since", "2020-01-01")
+    crm("customer", "add", "Lost One", "--stage", "lost", "--since", "2019-01-01")
+    crm("customer", "add", "Once", "--since", "2024-01-01")
+    crm("log", "Once", "--via", "call", "--at", "2024-11-25")
+    for day, via, about in (("2026-11-08", "call", "care"), ("2026-11-09", "call", "sell"),
+                            ("2026-11-15", "visit", "sell"), ("2026-11-23", "email", "inform")):
+        crm("log", "Busy", "--via", via, "--about", about, "--at", day)
+    crm("log", "Busy", "--via", "im")
+
+
+def test_activity_per_week_by_channel_and_purpose(crm, contacts):
+    data = crm.json("report", "activity", "--weeks", "3")
+    assert data["weeks"] == [
+        {"week_start": "2026-11-09", "contacts": 2, "by_channel": {"call": 1, "visit": 1},
+         "by_purpose": {"sell": 2}},
+        {"week_start": "2026-11-16", "contacts": 0, "by_channel": {}, "by_purpose": {}},
+        {"week_start": "2026-11-23", "contacts": 2, "by_channel": {"email": 1, "im": 1},
+         "by_purpose": {"inform": 1, "unspecified": 1}},
+    ]
+    assert data["longest_silent"] == [
+        {"customer_id": 2, "customer": "Quiet", "last_contact": None, "days": 2520},
+        {"customer_id": 4, "customer": "Once", "last_contact": "2024-11-25", "days": 730},
+        {"customer_id": 1, "customer": "Busy", "last_contact": "2026-11-25", "days": 0},
+    ]
+
+
+def test_activity_as_of_an_earlier_day(crm, contacts):
+    data = crm.json("report", "activity", "--weeks", "1", "--on", "2026-11-15", "--limit", "2")
+    assert data["weeks"] == [{"week_start": "2026-11-09", "contacts": 2, "by_channel": {"call": 1, "visit": 1},
+                              "by_purpose": {"sell": 2}}]
+    assert [(r["customer"], r["last_contact"], r["days"]) for r in data["longest_silent"]] == [
+        ("Quiet", None, 2510), ("Once", "2024-11-25", 720)]
+
+
+def test_activity_chart(crm, contacts):
+    out = crm("report", "activity", "--weeks", "3").stdout
+    assert "Contacts per week, 3 weeks to 2026-11-25 (4 in all)" in out
+    assert "By channel" in out and "Longest without a contact" in out and "never" in out
+
+
+@pytest.mark.parametrize("args, words", [
+    (("report", "activity", "--weeks", "0"), "--weeks must be between 1 and 520"),
+    (("report", "ladder", "--on", "someday"), "Cannot read 'someday' as a date"),
+    (("report", "coverage", "--limit", "-1"), "--limit must be 0"),
+])
+def test_bad_report_options(crm, args, words):
+    code = 2 if "--limit" in args else 1
+    assert words in crm.error(*args, code=code)
