@@ -12,7 +12,7 @@
 
 pg_bin_dir() {
     local bin
-    bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+    bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
     if [ -z "$bin" ] || [ ! -x "$bin/initdb" ]; then
         if [ "$(id -u)" != 0 ]; then
             echo "PostgreSQL is not installed; run: sudo apt-get install -y postgresql" >&2
@@ -21,7 +21,7 @@ pg_bin_dir() {
         echo "Installing PostgreSQL from the Debian packages..." >&2
         DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
-        bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+        bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
     fi
     echo "$bin"
 }

@@ -219,3 +219,26 @@ def test_empty_agenda_says_so(crm):
 def test_bad_options_are_clear_errors(crm, args):
     crm("customer", "add", "A")
     crm.error("due", *args)
+
+
+def test_a_missed_birthday_keeps_its_reason_until_a_contact(crm):
+    crm("customer", "add", "Acme", "--since", "2026-01-01", "--tier", "lead")
+    crm("contact", "add", "Acme", "Li Wei", "--birthday", "1980-11-20")
+    crm("log", "Acme", "--at", "2026-11-01")
+    [row] = agenda(crm, "--on", "2026-11-25")
+    assert row["reasons"] == ["birthday of Li Wei was 5 days ago, no contact since (care)"]
+    assert row["due_on"] == "2026-11-13"
+    crm("log", "Acme", "--at", "2026-11-25")
+    assert agenda(crm, "--on", "2026-11-25") == []
+
+
+def test_every_customer_counted_due_is_listed_with_a_reason(crm, tmp_path):
+    # the stored next-due rule and the agenda's explanations agree, on a whole sample book
+    book = tmp_path / "demo.db"
+    crm("demo", str(book))
+    for day in ("2026-11-25", "2026-12-20", "2027-03-01"):
+        rows = crm.json("--db", str(book), "due", "--limit", "0", "--on", day)
+        due = crm.json("--db", str(book), "customer", "list")
+        expected = [c for c in due if c["next_due"] and c["next_due"] <= day
+                    and not (c["snoozed_until"] and c["snoozed_until"] > day)]
+        assert len(rows) == len(expected) and all(r["reasons"] for r in rows)

@@ -321,3 +321,21 @@ def test_customers_added_after_the_day_are_not_counted(crm):
     crm("customer", "add", "Old", "--since", "2020-01-01")
     crm("customer", "add", "New", "--since", (ON - timedelta(days=3)).isoformat())
     assert crm.json("segment", "--by", "tier", "--on", (ON - timedelta(days=10)).isoformat())["total"] == 1
+
+
+@pytest.mark.parametrize("where, owners", [
+    ("years-since-purchase>=7", "AFH"),
+    ("years-since-purchase>7", "FH"),
+    ("years-since-purchase=5", "BDG"),
+    ("years-since-purchase<6", "BDEG"),
+    ("years-since-purchase<=5", "BDEG"),
+    ("years-since-purchase!=5", "ACEFH"),
+    ("days-since-contact<60", "G"),  # G's complaint on 2026-10-01: 55 days
+    ("days-since-contact>=60", "ABCDEFH"),  # never contacted counts from joining (2015)
+    ("fact:satisfaction<6", "BG"),
+    ("fact:satisfaction!=9", "BCDFGH"),  # F has no satisfaction: not known to be 9
+    ("fact:satisfaction", "ABCDEGH"),
+])
+def test_comparisons_on_the_measures(crm, dealer, where, owners):
+    rows = crm.json("segment", "--where", where, "--list", "all")
+    assert "".join(r["customer"][-1] for r in rows) == owners

@@ -118,6 +118,8 @@ def show(ctx: typer.Context, ref: Annotated[str, typer.Argument(help="Customer i
         return
     from crmcli.cli.pages import customer_page
 
+    if s.team:  # whose account it is, on a shared book
+        page["extra_fields"] = [*page.get("extra_fields", []), ("Owner", page.get("owner") or "nobody")]
     customer_page(page, s.today)
 
 

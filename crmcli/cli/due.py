@@ -143,17 +143,17 @@ def show_agenda(s: Session, *, on: str | None, ahead: int | None, limit: int | N
         return
     title = f"Due {day.isoformat()} ({day.strftime('%a')})" + (f" and the next {ahead} days" if ahead else "")
     if s.team and owner is None:
-        # A manager's view: each rep's rows together, most urgent first within each rep.
-        for rep in sorted({row.owner or "" for row in agenda}):
-            _agenda_table([row for row in agenda if (row.owner or "") == rep],
-                          f"{title}: {rep or '(no owner)'}")
+        # A manager's view: each rep's rows together (the rep named on the first), most urgent
+        # first within each rep. One table: twenty reps are not twenty tables to draw.
+        agenda = sorted(agenda, key=lambda row: row.owner or "")  # stable: rank order within a rep
+        _agenda_table(agenda, title, by_rep=True)
     else:
         _agenda_table(agenda, title)
     if total > len(agenda):
         render.line(f"{total - len(agenda)} more due; see them with --limit 0.", style="dim")
 
 
-def _agenda_table(agenda: list, title: str) -> None:
+def _agenda_table(agenda: list, title: str, by_rep: bool = False) -> None:
     table_rows = []
     for i, row in enumerate(agenda, 1):
         last = ""
@@ -165,9 +165,11 @@ def _agenda_table(agenda: list, title: str) -> None:
             "n": i, "customer": row.customer, "tier": row.tier, "why": "; ".join(row.reasons),
             "with": row.contact or "", "how": ", ".join(x for x in (row.channel, row.best_time) if x),
             "last": last or "never",
+            "rep": (row.owner or "(no owner)") if i == 1 or row.owner != agenda[i - 2].owner else "",
         })
     render.table(
         table_rows,
+        [("rep", "Rep")] * by_rep +
         [("n", "#"), ("customer", "Customer"), ("why", "Why"), ("with", "With"), ("how", "How"),
          ("last", "Last contact")],
         title=title,

@@ -43,26 +43,32 @@ def segment(
         return
     if limit is not None and limit < 0:
         raise typer.BadParameter(f"--limit must be 0 (no limit) or a positive number, not {limit}.")
-    by_texts, where_texts, cell = list(by or []), list(where or []), list_
-    if use is not None:
-        kept = store.load(s.db, use.strip())
-        by_texts = list(kept.get("by", [])) + by_texts
-        where_texts = list(kept.get("where", [])) + where_texts
-        cell = cell if cell is not None else kept.get("cell")
-    if not by_texts and not where_texts and cell is None:
-        raise typer.BadParameter(f"Give at least one --by or --where, e.g. --by score:0,6,8; --by takes {seg.BY_FORMS}.")
-    spec = seg.parse_spec(by_texts, where_texts, cell)
-    store.check_facts(s.db, spec)
+    spec = _spec(s, list(by or []), list(where or []), list_, use)
     day = parse_date(on, s.today) if on else s.today
-    if save is not None:
-        name = _name(save)
-        replaced = store.save(s.db, name, spec.definition())
-        render.note(f"{'Replaced' if replaced else 'Saved'} segment {name!r}: "
-                    f"{_describe(spec)}. Use it with `crm due --segment {name}`.")
+    name = _name(save) if save is not None else None
     if spec.cell is not None:
         _show_cell(s, spec, day, limit, json_)
     else:
         _show_grid(s, spec, day, json_)
+    if name is not None:  # after the grid: a segment that cannot be shown is not kept
+        replaced = store.save(s.db, name, spec.definition())
+        render.note(f"{'Replaced' if replaced else 'Saved'} segment {name!r}: "
+                    f"{_describe(spec)}. Use it with `crm due --segment {name}`.")
+
+
+def _spec(s, by: list[str], where: list[str], cell: str | None, use: str | None) -> seg.Spec:
+    """The segment asked for: a saved one (--use) widened by the options given, checked."""
+    from crmcli.store import segments as store
+
+    if use is not None:
+        kept = store.load(s.db, use.strip())
+        by, where = list(kept.get("by", [])) + by, list(kept.get("where", [])) + where
+        cell = cell if cell is not None else kept.get("cell")
+    if not by and not where and cell is None:
+        raise typer.BadParameter(f"Give at least one --by or --where, e.g. --by score:0,6,8; --by takes {seg.BY_FORMS}.")
+    spec = seg.parse_spec(by, where, cell)
+    store.check_facts(s.db, spec)
+    return spec
 
 
 def _name(text: str) -> str:

@@ -12,8 +12,14 @@ from datetime import date, timedelta
 from typing import Any
 
 from crmcli.core import vocabulary as vocab
-from crmcli.core.cadence import BIRTHDAY_NOTICE_DAYS, effective_cadence
-from crmcli.core.dates import format_duration, next_birthday
+from crmcli.core.cadence import (
+    BIRTHDAY_NOTICE_DAYS,
+    CustomerDue,
+    StakeholderDue,
+    birthday_due,
+    effective_cadence,
+)
+from crmcli.core.dates import format_duration
 
 ROLE_PRIORITY = {"decision-maker": 0, "influencer": 1, "executor": 2, "supervisor": 3}
 
@@ -117,13 +123,21 @@ def explain(
                     reasons.append((due, f"{s['name']} {gap} (every {format_duration(s['every_days'])})"))
                     focus = focus or s
             if s.get("birthday"):
-                covered = last_day or since - timedelta(days=1)
-                bday = next_birthday(s["birthday"], day - timedelta(days=1))
-                notice = bday - timedelta(days=BIRTHDAY_NOTICE_DAYS)
-                if notice <= horizon and bday >= day and (last_day is None or covered < notice):
+                # The same rule that dates the customer's next_due (core/cadence.py), so a
+                # customer the store finds due always has its reason here.
+                notice = birthday_due(
+                    CustomerDue(stage=customer["stage"], since=since, cadence_days=0, last_contact=last_day),
+                    StakeholderDue(id=s["id"], name=s["name"], birthday=s["birthday"]),
+                )
+                if notice is not None and notice <= horizon:
+                    bday = notice + timedelta(days=BIRTHDAY_NOTICE_DAYS)
                     until = (bday - day).days
-                    when = "today" if until == 0 else f"in {_days(until)}"
-                    reasons.append((notice, f"birthday of {s['name']} {when} (care)"))
+                    if until < 0:
+                        text = f"birthday of {s['name']} was {_days(-until)} ago, no contact since (care)"
+                    else:
+                        when = "today" if until == 0 else f"in {_days(until)}"
+                        text = f"birthday of {s['name']} {when} (care)"
+                    reasons.append((notice, text))
                     focus = focus or s
     reasons += extra_reasons or []
     if not reasons:

@@ -7,7 +7,7 @@ the band arithmetic; store/segments.py turns the parsed form into SQL.
 
 --by (a measure and its bands):
     years-since-purchase:5,6,7      whole years since the last purchase; bands 5, 6, 7+
-    days-since-contact:30,90,180    days since the last contact
+    days-since-contact:30,90,180    days since the last contact (never contacted: since joining)
     score:0,6,8                     the latest survey score (`log --score`); low, mid, high
     fact:KEY:0,6,8                  the latest value of a dated fact, as a number
     fact:KEY                        the latest value of a dated fact, as text (one band per value)

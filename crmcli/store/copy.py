@@ -192,7 +192,7 @@ def copy_book(source: Database, target: Database, *, cadences: dict[str, int],
                     unowned = t.name == "customer" and owner and not mapped.get("owner")
                     if unowned:
                         mapped["owner"] = owner
-                    same = known.get(_digest(tuple(mapped.get(c) for c in t.identity)))
+                    same = known and known.get(_digest(tuple(mapped.get(c) for c in t.identity)))
                     if same:
                         maps[t.name][old_id] = same.pop()
                         counts.already += 1

@@ -175,11 +175,25 @@ def register_kind(kind: Kind) -> Kind:
 # -- one import -------------------------------------------------------------------------
 def import_records(db: Database, kind: str, records: Iterable[Record | tuple], options: Options,
                    source_name: str, sha256: str) -> Summary:
-    """Import `records` of `kind` (customers, contacts, history…) as one batch; the summary.
+    """Import `records` of `kind` as one batch, in one transaction; what happened.
 
+    - `db`: the open book (SQLite or PostgreSQL).
+    - `kind`: a registered kind: "customers", "contacts", "history" (and "purchases").
+    - `records`: an iterable, streamed (never held whole), of `(line, {field: raw text})`
+      or `Record(line, fields, raw, problem)`; the fields are the kind's CSV column
+      names (core/records.py), raw text as read, only the non-empty ones needed.
+      `line` is what messages and the rejects file cite; `raw` (the cells as read)
+      is handed back to `options.on_reject`; a `problem` refuses the record as it is.
+    - `options`: today, cadences, on_conflict (skip|update|fail), skip_invalid,
+      dry_run, dayfirst, customer_id (--customer), owner, and the callbacks
+      on_reject(record, reason) and on_progress(rows read).
+    - `source_name`, `sha256`: what the import_batch row records about the input.
+
+    Returns the Summary: rows read, per kind of record created/updated/skipped/
+    rejected, the first MAX_LISTED problems with their lines, and the batch id.
     Raises ImportRefused (nothing written) when a record is invalid and
     `options.skip_invalid` is off; with `options.dry_run` nothing is written
-    either way and the summary says what would have happened.
+    either way (no batch either) and the summary says what would have happened.
     """
     spec = KINDS.get(kind)
     if spec is None:
@@ -190,8 +204,9 @@ def import_records(db: Database, kind: str, records: Iterable[Record | tuple], o
     for name in spec.record_kinds:
         summary.of(name)
     run = Run(db, options, summary, spec)
+    planner = _SqlitePlanner(db)
     try:
-        with db.transaction():
+        with planner, db.transaction():
             if not options.dry_run:
                 run.batch_id = summary.batch_id = db.insert(
                     "INSERT INTO import_batch (file, sha256, kind, at) VALUES (:f, :s, :k, :at)",
@@ -208,6 +223,28 @@ def import_records(db: Database, kind: str, records: Iterable[Record | tuple], o
     except _RollBack:
         summary.batch_id = None
     return summary
+
+
+class _SqlitePlanner:
+    """Keeps SQLite from building automatic indexes for the import's lookups.
+
+    The lookups join a VALUES list to a table on indexed columns; with some
+    list lengths SQLite's planner prefers to index the whole table on the fly
+    (a second for 100,000 stakeholders, each time). Off for the import, as it was after.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.before: Any = None
+
+    def __enter__(self) -> None:
+        if self.db.dialect == "sqlite":
+            self.before = self.db.value("PRAGMA automatic_index")
+            self.db.run("PRAGMA automatic_index = OFF")
+
+    def __exit__(self, *exc: object) -> None:
+        if self.before is not None:
+            self.db.run(f"PRAGMA automatic_index = {int(self.before)}")
 
 
 def _chunks(records: Iterable[Record | tuple], size: int) -> Iterator[list[Record]]:
@@ -268,7 +305,11 @@ class Run:
                 good.append((record, self.spec.validate(self, record.fields)))
             except CrmError as e:
                 self.reject(record, e.message)
-        if good:
+        # A file already refused (all or nothing) is only checked from here on, not written,
+        # unless matching itself refuses rows (--on-conflict fail) and must go on.
+        doomed = (self.summary.refused and not self.options.skip_invalid
+                  and not self.options.dry_run and self.options.on_conflict != "fail")
+        if good and not doomed:
             self.spec.apply(self, good)
         self._flush_items()
         if self.options.on_progress:
@@ -276,6 +317,9 @@ class Run:
 
     def finish(self) -> None:
         from crmcli.store.due import refresh_customers, refresh_stakeholder_contact
+
+        if self.summary.refused and not self.options.skip_invalid and not self.options.dry_run:
+            return  # refused: everything is rolled back, nothing to bring up to date
 
         if self.logged_customers:
             self._close_answered_follow_ups(sorted(self.logged_customers))

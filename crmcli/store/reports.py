@@ -170,7 +170,7 @@ def current_stays(db: Database, on: date, today: date) -> list[Row]:
                  "sc.at <= :on ORDER BY sc.at DESC, sc.id DESC LIMIT 1) AS x FROM customer c "
                  "WHERE c.since <= :on) cs WHERE x IS NOT NULL")
     sql = (f"WITH t AS MATERIALIZED ({inner}) "
-           f"SELECT stage, {days} AS days, count(*) AS n FROM t GROUP BY stage, {days}")
+           f"SELECT stage, {days} AS days, count(*) AS n FROM t GROUP BY 1, 2")
     return db.rows(sql, {"on": on.isoformat()})
 
 
@@ -186,7 +186,7 @@ def stage_moves(db: Database, since: date, on: date) -> list[Row]:
                 ORDER BY p.at DESC, p.id DESC LIMIT 1) AS prev
             FROM stage_change sc WHERE sc.at > :since AND sc.at <= :on)
         SELECT substr(prev, 12) AS before, stage AS after, {days} AS days, count(*) AS n
-        FROM t WHERE prev IS NOT NULL GROUP BY substr(prev, 12), stage, {days}
+        FROM t WHERE prev IS NOT NULL GROUP BY 1, 2, 3
     """
     return db.rows(sql, {"on": on.isoformat(), "since": since.isoformat()})
 

@@ -67,11 +67,11 @@ class Sql:
         if measure == "years-since-purchase":
             return (f"(SELECT {expr.format(v='max(p.date)')} FROM purchase p "
                     f"WHERE p.customer_id = c.id AND p.date <= {on})")
-        if measure == "days-since-contact":
+        if measure == "days-since-contact":  # never contacted: counted from joining the book
             if self._live:
-                return f"({expr.format(v='c.last_contact')})"
+                return f"({expr.format(v='coalesce(c.last_contact, c.since)')})"
             v = (f"coalesce(max(i.date), CASE WHEN c.imported_last_contact <= {on} "
-                 "THEN c.imported_last_contact END)")
+                 "THEN c.imported_last_contact END, c.since)")
             return (f"(SELECT {expr.format(v=v)} FROM interaction i "
                     f"WHERE i.customer_id = c.id AND i.date <= {on})")
         if measure == "score":
@@ -147,8 +147,15 @@ class Sql:
         def below(k: int) -> str:
             return f"{{v}} > {self.param(seg.since_threshold(measure, k, self.on).isoformat())}"
 
-        return {">=": at_least(n), ">": at_least(n + 1), "<": below(n), "<=": below(n + 1),
-                "=": f"{at_least(n)} AND {below(n + 1)}"}[op]
+        if op == ">=":
+            return at_least(n)
+        if op == ">":
+            return at_least(n + 1)
+        if op == "<":
+            return below(n)
+        if op == "<=":
+            return below(n + 1)
+        return f"{at_least(n)} AND {below(n + 1)}"  # =: at least n, and not n + 1
 
     def where(self, spec: seg.Spec) -> str:
         parts = [f"c.since <= {self.on_param}"] + [f"({self.condition(c)})" for c in spec.where]
@@ -163,8 +170,7 @@ class Sql:
                 parts.append(f"{expr} IS NOT NULL")
             elif dim.bands:
                 band = next(b for b in dim.bands if b.label == labels[i])
-                key = band.index
-                parts.append(f"{expr} = {self.param(key)}")
+                parts.append(f"{expr} = {self.param(band.index)}")
             else:
                 parts.append(f"{expr} = {self.param(labels[i])}")
         return " AND ".join(parts) or "1 = 1"

@@ -79,7 +79,12 @@ class _NumberLoader(Loader):
 
     def load(self, data: Any) -> Any:
         text = bytes(data).decode("ascii")
-        return float(text) if ("." in text or "e" in text.lower() or text == "NaN") else int(text)
+        if "." in text or "e" in text or "E" in text:
+            return float(text)
+        try:
+            return int(text)
+        except ValueError:  # NaN, Infinity
+            return float(text)
 
 
 class _DateDumper(Dumper):
@@ -94,6 +99,15 @@ class _DateDumper(Dumper):
 class _DateTimeDumper(_DateDumper):
     def dump(self, obj: Any) -> bytes:
         return obj.isoformat(" ").encode("ascii")  # sqlite3's own adapter uses a space
+
+
+class _BoolDumper(Dumper):
+    """True/False as 1/0 of unknown type: SQLite keeps flags as integers, so the SQL compares them so."""
+
+    oid = 0
+
+    def dump(self, obj: Any) -> bytes:
+        return b"1" if obj else b"0"
 
 
 class _BoolLoader(Loader):
@@ -314,6 +328,7 @@ def _connect(args: dict[str, Any], location: str, *, autocommit: bool) -> psycop
     conn.adapters.register_loader("bool", _BoolLoader)
     conn.adapters.register_dumper(date, _DateDumper)
     conn.adapters.register_dumper(datetime, _DateTimeDumper)
+    conn.adapters.register_dumper(bool, _BoolDumper)
     return conn
 
 
