@@ -256,7 +256,7 @@ _HANDMADE = {
 
 @pytest.mark.sqlite_only
 @example(data=_HANDMADE)
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                    HealthCheck.too_slow])
 @given(data=books())
 def test_export_import_export_gives_the_same_rows(crm, data: dict) -> None:

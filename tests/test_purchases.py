@@ -247,7 +247,7 @@ products = st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs"), bla
                    max_size=12).map(str.strip)
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.tuples(st.dates(min_value=date(2000, 1, 1), max_value=date(2026, 11, 25)), amounts, products),
                 min_size=1, max_size=6))
 def test_property_any_purchases_round_trip(crm, tmp_path_factory, items):
