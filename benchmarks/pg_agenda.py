@@ -108,7 +108,7 @@ def time_commands(url: str, book: Path, runs: int) -> dict[str, list[float]]:
     for i in range(runs + 1):
         for name, (argv, env) in commands.items():
             t = time.perf_counter()
-            subprocess.run(argv, env=env, check=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            subprocess.run(argv, env=env, check=True, capture_output=True)
             if i:  # the first round warms the caches
                 times[name].append(time.perf_counter() - t)
     return times

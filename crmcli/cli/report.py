@@ -94,7 +94,7 @@ def ladder(ctx: typer.Context, since: SinceOpt = None, on: OnDay = None, json_: 
 
     s = session(ctx)
     start, day = _period(s, since, on)
-    report = ladder_report(reports.current_stays(s.db, day, s.today), reports.stage_moves(s.db, start, day),
+    report = ladder_report(reports.stage_counts(s.db, day, s.today), reports.stage_moves(s.db, start, day),
                            start, day)
     if json_:
         render.emit_json(report)

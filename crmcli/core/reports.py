@@ -243,21 +243,15 @@ def coverage_report(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def ladder_report(current: Sequence[dict[str, Any]], moves: Sequence[dict[str, Any]],
+def ladder_report(counts: dict[str, int], moves: Sequence[dict[str, Any]],
                   since: date, on: date) -> dict[str, Any]:
-    """Customers per stage, median days per stay, and moves up and down the ladder.
+    """Customers per stage, median days spent in each, and moves up and down the ladder.
 
-    `current` rows are (stage, days, n): customers standing at a stage on the day and
-    for how long; `moves` rows (before, after, days, n): changes in the period and how
-    long the stage they ended had lasted. A stage's median covers both: the stays that
-    ended in the period and the ones still going (so slow stages are not hidden).
+    `moves` rows are (before, after, days, n): the stage changes of the period, and how
+    many days the stage they ended had lasted. A stage's median is over the stays that
+    ended in the period (customers who moved on from it); None when nobody did.
     """
-    counts: dict[str, int] = {}
     stays: dict[str, list[tuple[int, int]]] = {}
-    for r in current:
-        counts[r["stage"]] = counts.get(r["stage"], 0) + int(r["n"])
-        if r["days"] is not None:
-            stays.setdefault(r["stage"], []).append((int(r["days"]), int(r["n"])))
     up = down = 0
     for m in moves:
         step = direction(m["before"], m["after"])

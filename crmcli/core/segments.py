@@ -36,8 +36,10 @@ from crmcli.core.dates import add_months
 from crmcli.core.facts import fact_key
 from crmcli.errors import CrmError
 
+# (No ":word:" in texts shown through rich: it would print an emoji, e.g. ":key:".)
 BY_FORMS = ("years-since-purchase:5,6,7, days-since-contact:30,90, score:0,6,8, "
-            "fact:KEY:0,6,8, fact:KEY, tier, stage or kind")
+            "fact:satisfaction:0,6,8 (any fact key, as a number), fact:family (as text), "
+            "tier, stage or kind")
 WHERE_FORMS = ("fact:KEY>=N, fact:KEY=TEXT, fact:KEY, score<6, years-since-purchase>=5, "
                "days-since-contact>90, tier=gold, stage=repeat,client, kind=person, tag=X, "
                "no-complaint or open-complaint")

@@ -158,20 +158,14 @@ def coverage_shown(db: Database, on: date, today: date, limit: int) -> tuple[lis
 
 # -- ladder -----------------------------------------------------------------------------
 
-def current_stays(db: Database, on: date, today: date) -> list[Row]:
-    """(stage, days, n): customers per stage on the day, by days since they reached it."""
-    days = days_between(db.dialect, "start", ":on")
+def stage_counts(db: Database, on: date, today: date) -> dict[str, int]:
+    """Customers per stage on the day."""
     if on >= today:
-        inner = ("SELECT c.stage AS stage, (SELECT max(sc.at) FROM stage_change sc WHERE "
-                 "sc.customer_id = c.id AND sc.at <= :on) AS start FROM customer c WHERE c.since <= :on")
-    else:  # the latest change by then gives both the stage and its start
-        inner = ("SELECT substr(x, 12) AS stage, substr(x, 1, 10) AS start FROM (SELECT (SELECT "
-                 "sc.at || ' ' || sc.stage FROM stage_change sc WHERE sc.customer_id = c.id AND "
-                 "sc.at <= :on ORDER BY sc.at DESC, sc.id DESC LIMIT 1) AS x FROM customer c "
-                 "WHERE c.since <= :on) cs WHERE x IS NOT NULL")
-    sql = (f"WITH t AS MATERIALIZED ({inner}) "
-           f"SELECT stage, {days} AS days, count(*) AS n FROM t GROUP BY 1, 2")
-    return db.rows(sql, {"on": on.isoformat()})
+        sql = "SELECT stage, count(*) AS n FROM customer WHERE since <= :on GROUP BY stage"
+    else:
+        sql = (f"SELECT stage, count(*) AS n FROM (SELECT {_stage_on()} AS stage FROM customer c "
+               "WHERE c.since <= :on) t WHERE stage IS NOT NULL GROUP BY stage")
+    return {r["stage"]: int(r["n"]) for r in db.rows(sql, {"on": on.isoformat()})}
 
 
 def stage_moves(db: Database, since: date, on: date) -> list[Row]:
