@@ -42,7 +42,7 @@ _PURCHASES = (
     "JOIN customer c ON c.id = p.customer_id LEFT JOIN deal d ON d.id = p.deal_id "
     "WHERE {where} ORDER BY p.date, p.id"
 )
-QUERIES = {"customers": _CUSTOMERS, "contacts": _CONTACTS, "history": _HISTORY}
+QUERIES = {"customers": _CUSTOMERS, "contacts": _CONTACTS, "history": _HISTORY, "purchases": _PURCHASES}
 COUNTS = {
     "customers": "SELECT count(*) FROM customer WHERE {where}",
     "contacts": "SELECT count(*) FROM stakeholder s JOIN customer c ON c.id = s.customer_id WHERE {where}",
