@@ -34,9 +34,9 @@ def console():  # -> rich.console.Console
     from rich.console import Console
 
     if is_terminal():
-        return Console(highlight=False)
+        return Console(highlight=False, emoji=False)
     # Piped: no colour, and wide lines rather than wrapped ones.
-    return Console(highlight=False, no_color=True, width=int(os.environ.get("COLUMNS", 0)) or 240,
+    return Console(highlight=False, emoji=False, no_color=True, width=int(os.environ.get("COLUMNS", 0)) or 240,
                    color_system=None, force_terminal=False)
 
 
@@ -44,7 +44,7 @@ def console():  # -> rich.console.Console
 def err_console():
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    return Console(stderr=True, highlight=False, emoji=False, soft_wrap=True)
 
 
 def cell(value: Any) -> str:

@@ -111,3 +111,9 @@ def test_bad_values_are_refused_and_nothing_written(crm):
 def test_missing_name_is_a_usage_error_in_scripts(crm):
     err = crm.error("customer", "add", code=2)
     assert "NAME" in err
+
+
+def test_colon_words_are_printed_as_typed_not_as_emoji(crm):
+    crm("customer", "add", "Acme :car: Rental", "--note", "fleet :smile:")
+    out = crm("customer", "show", "Acme").stdout
+    assert "Acme :car: Rental" in out and "fleet :smile:" in out
