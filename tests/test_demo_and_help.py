@@ -3,7 +3,8 @@
 import json
 import sqlite3
 
-import click
+from typing import Any
+
 import typer.main
 
 from crmcli.cli.app import app
@@ -45,10 +46,11 @@ def test_config_list_set_unset(crm):
     crm.error("config", "get", "no.such.key")
 
 
-def _commands(group: click.Group, prefix: str = ""):
+def _commands(group: Any, prefix: str = ""):
+    # Typer vendors its own Click: a group is whatever has sub-commands.
     for name, command in group.commands.items():
         yield f"{prefix}{name}", command
-        if isinstance(command, click.Group):
+        if hasattr(command, "commands"):
             yield from _commands(command, f"{prefix}{name} ")
 
 
