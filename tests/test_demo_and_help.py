@@ -2,7 +2,6 @@
 
 import json
 import sqlite3
-
 from typing import Any
 
 import typer.main
