@@ -129,24 +129,6 @@ def make_jobs(args: argparse.Namespace, scratch: Path) -> list[Job]:
             Job("crm log REF --via call --note x", book, [*crm, "log", ref, "--via", "call", "--note", "x"],
                 {**env, "CRM_DB": str(copy)}),
         ]
-    if args.proposal:
-        # The agenda query proposed in agenda_sql.py, end to end: crm itself with due_rows
-        # swapped for the proposed one, on a copy of each book that has the proposed indexes.
-        patched = ("import sys; sys.path.insert(0, sys.argv.pop(1)); import agenda_sql; "
-                   "from crmcli.store import agenda; agenda.due_rows = agenda_sql.proposed_due_rows; "
-                   "from crmcli.cli.app import main; main()")
-        sys.path.insert(0, str(HERE))
-        from agenda_sql import PROPOSED_INDEXES
-
-        for book, path in books.items():
-            copy = copy_book(path, scratch, prefix="proposal")
-            conn = sqlite3.connect(copy)
-            for index in PROPOSED_INDEXES:
-                conn.execute(index)
-            conn.close()
-            jobs.append(Job("crm due, proposed agenda query (agenda_sql.py)", book,
-                            [python, "-c", patched, str(HERE), "due"],
-                            {**base, "CRM_DB": str(copy)}))
     if args.only:
         jobs = [j for j in jobs if any(word in j.label for word in args.only)]
     return jobs
@@ -210,8 +192,6 @@ def main() -> None:
     p.add_argument("--build", action="store_true", help="build the books that do not exist yet")
     p.add_argument("--runs", type=int, default=9, help="timed runs of each command (default 9)")
     p.add_argument("--today", default=DEFAULT_TODAY, help=f"the books' today (default {DEFAULT_TODAY})")
-    p.add_argument("--proposal", action="store_true",
-                   help="also time crm due with the agenda query proposed in agenda_sql.py")
     p.add_argument("--only", nargs="*", help="only the commands whose label contains one of these")
     p.add_argument("--json", type=Path, help="also write every sample (ms) to this file")
     args = p.parse_args()

@@ -242,3 +242,49 @@ def test_every_customer_counted_due_is_listed_with_a_reason(crm, tmp_path):
         expected = [c for c in due if c["next_due"] and c["next_due"] <= day
                     and not (c["snoozed_until"] and c["snoozed_until"] > day)]
         assert len(rows) == len(expected) and all(r["reasons"] for r in rows)
+
+
+@pytest.mark.sqlite_only
+def test_ranking_the_due_customers_reads_the_agenda_index_only(crm, book_db):
+    """The agenda's cost must not grow with the book: the rank is computed from the covering
+    index, and the customer rows are read only for the rows shown."""
+    import sqlite3
+    from datetime import date
+
+    from crmcli.core.vocabulary import TIER_CADENCE_DAYS
+    from crmcli.store.agenda import due_rows
+
+    for n in range(30):
+        crm("customer", "add", f"Co {n}", "--tier", "gold", "--since", "2026-01-01")
+    crm("follow-up", "add", "Co 3", "2026-11-20", "send the quote")
+    statements: list[str] = []
+    conn: sqlite3.Connection = book_db._conn
+    conn.set_trace_callback(statements.append)
+    rows, total = due_rows(book_db, date(2026, 11, 25), 0, dict(TIER_CADENCE_DAYS), limit=5)
+    conn.set_trace_callback(None)
+    assert total == 30 and len(rows) == 5 and rows[0]["name"] == "Co 3"
+    plans = {sql: " ".join(r[3] + " " for r in conn.execute("EXPLAIN QUERY PLAN " + sql))
+             for sql in statements if sql.lstrip().upper().startswith("SELECT")}
+    ranked, counted = plans.values()
+    assert "COVERING INDEX ix_customer_agenda" in ranked and "follow_up" not in ranked
+    assert "SCAN c " not in ranked + " " and "COVERING INDEX ix_customer_agenda" in counted
+
+
+def test_the_rank_inputs_stored_on_the_customer_follow_every_write(crm, book_db):
+    """follow_up_on and agenda_weight are derived like next_due: every write keeps them right."""
+
+    def stored():
+        return book_db.row("SELECT follow_up_on, agenda_weight FROM customer WHERE name = 'Acme'")
+
+    crm("customer", "add", "Acme", "--tier", "silver", "--since", "2026-01-01")
+    assert stored() == {"follow_up_on": None, "agenda_weight": 2.0}  # silver, prospect
+    crm("follow-up", "add", "Acme", "2026-12-10", "demo")
+    crm("log", "Acme", "--at", "2026-11-20", "--via", "call", "--next", "2026-12-01", "--next-note", "quote")
+    assert stored()["follow_up_on"] == "2026-12-01"
+    [first] = [f for f in crm.json("follow-up", "list", "--all") if f["due_on"] == "2026-12-01"]
+    crm("follow-up", "done", str(first["id"]))
+    assert stored()["follow_up_on"] == "2026-12-10"
+    crm("stage", "Acme", "client")
+    crm("customer", "edit", "Acme", "--tier", "gold")
+    assert stored() == {"follow_up_on": "2026-12-10", "agenda_weight": 4.0}  # gold 3 + client 1
+    assert crm.json("db", "check")["ok"] is True

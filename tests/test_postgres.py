@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
+from crmcli.store import migrate
 from crmcli.store.db import open_database
 
 
@@ -174,7 +175,7 @@ def test_db_info_on_the_server_hides_the_password(crm, pg_url):
     password = make_url(pg_url).password
     result = crm("--db-url", pg_url, "db", "info")
     info = crm.json("--db-url", pg_url, "db", "info")
-    assert info["engine"] == "postgresql" and info["schema"] == "0002"
+    assert info["engine"] == "postgresql" and info["schema"] == migrate.HEAD
     assert info["server_version"] and "***" in info["location"]
     assert password and password not in result.stdout + result.stderr + json.dumps(info)
 

@@ -11,6 +11,8 @@ import sqlite3
 
 import pytest
 
+from crmcli.store import migrate
+
 
 def solo(crm) -> bool:
     return crm.json("db", "info")["engine"] == "sqlite"
@@ -20,14 +22,14 @@ def test_db_info_names_engine_schema_and_row_counts(crm, book):
     book()
     info = crm.json("db", "info")
     assert info["engine"] in ("sqlite", "postgresql")
-    assert info["schema"] == "0002" and info["schema_current"] is True
+    assert info["schema"] == migrate.HEAD and info["schema_current"] is True
     assert info["rows"]["customer"] == 2
     assert info["rows"]["stakeholder"] == 3
     assert info["rows"]["interaction"] == 2
     assert set(info["rows"]) >= {"deal", "purchase", "fact", "owner_change", "import_batch"}
     assert "***" in info["location"] or ":" not in info["location"].split("@")[0].split("//")[-1]
     human = crm("db", "info").stdout
-    assert "Schema" in human and "0002" in human and "interaction" in human
+    assert "Schema" in human and migrate.HEAD in human and "interaction" in human
 
 
 @pytest.mark.sqlite_only

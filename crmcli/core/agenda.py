@@ -30,6 +30,11 @@ FOLLOW_UP_WEIGHT = 2.0
 URGENCY_RANGE = (-1.0, 3.0)
 
 
+def agenda_weight(tier: str, stage: str) -> float:
+    """The part of the rank that does not move with the day (stored as customer.agenda_weight)."""
+    return TIER_WEIGHT.get(tier, 0.0) + STAGE_WEIGHT.get(stage, 0.0)
+
+
 @dataclass
 class AgendaRow:
     customer_id: int

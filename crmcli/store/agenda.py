@@ -1,12 +1,17 @@
 """The agenda query: due customers ranked in SQL, then the details of the few shown.
 
-Cost follows the rows due, not the size of the book: the WHERE reads the
-`next_due` index, ranking happens in the database, and only the rows shown
-(the rep's capacity, 15 by default) have their stakeholders, follow-ups and
-last contact fetched.
+Cost follows the rows due, not the size of the book, and barely that: the
+covering index `ix_customer_agenda (next_due, snoozed_until, tier,
+agenda_weight, every_days, follow_up_on, owner)` holds everything the rank
+needs, so finding, ranking and counting the due customers reads that index
+only, never the customer rows nor the follow-ups. An inner query ranks over
+the index and keeps the rows shown (the rep's capacity, 15 by default); only
+those have their customer row, stakeholders, follow-ups and last contact
+fetched. `agenda_weight` and `follow_up_on` are derived columns kept right by
+store/due.py on every write.
 
 Rank (higher is more urgent; core/agenda.py holds the weights):
-    tier weight + stage weight + 2 if a follow-up is due
+    tier weight + stage weight (= agenda_weight) + 2 if a follow-up is due
     + urgency, where urgency = days overdue / cadence days, kept within -1..3
 """
 
@@ -16,20 +21,18 @@ from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any
 
-from crmcli.core.agenda import FOLLOW_UP_WEIGHT, STAGE_WEIGHT, TIER_WEIGHT, URGENCY_RANGE
+from crmcli.core.agenda import FOLLOW_UP_WEIGHT, URGENCY_RANGE
 from crmcli.core.vocabulary import MAX_CADENCE_DAYS
 from crmcli.store.db import Database, Row
 
 # Days from a stored ISO date to the agenda day: the one expression that differs by engine.
+# SQLite gets the agenda day as a Julian day number (`:on_jd`), so julianday() runs once per row.
 DAYS_SINCE = {
-    "sqlite": "(julianday(:on) - julianday({col}))",
+    "sqlite": "(:on_jd - julianday({col}))",
     "postgresql": "(CAST(:on AS date) - CAST({col} AS date))",
 }
-
-
-def _case(column: str, weights: dict[str, float], default: float = 0.0) -> str:
-    whens = " ".join(f"WHEN '{k}' THEN {v}" for k, v in weights.items())
-    return f"(CASE {column} {whens} ELSE {default} END)"
+_CLAMP = {"sqlite": ("max", "min"), "postgresql": ("GREATEST", "LEAST")}
+JULIAN_DAY_OF_ORDINAL_0 = 1721424.5  # julianday('0001-01-01') - 1: date.toordinal() + this
 
 
 def _rank_sql(dialect: str) -> str:
@@ -39,13 +42,10 @@ def _rank_sql(dialect: str) -> str:
                "WHEN c.tier = 'iron' THEN :cad_iron ELSE :cad_lead END)")
     overdue = DAYS_SINCE[dialect].format(col="c.next_due")
     low, high = URGENCY_RANGE
-    urgency = (f"(CASE WHEN {overdue} * 1.0 / {cadence} < {low} THEN {low} "
-               f"WHEN {overdue} * 1.0 / {cadence} > {high} THEN {high} "
-               f"ELSE {overdue} * 1.0 / {cadence} END)")
-    follow_up = (f"(CASE WHEN EXISTS (SELECT 1 FROM follow_up f WHERE f.customer_id = c.id "
-                 f"AND f.done_at IS NULL AND f.due_on <= :horizon) THEN {FOLLOW_UP_WEIGHT} ELSE 0 END)")
-    return (f"{_case('c.tier', TIER_WEIGHT)} + {_case('c.stage', STAGE_WEIGHT)} + "
-            f"{follow_up} + {urgency}")
+    greatest, least = _CLAMP[dialect]
+    urgency = f"{greatest}({low}, {least}({high}, {overdue} * 1.0 / {cadence}))"
+    follow_up = f"(CASE WHEN c.follow_up_on <= :horizon THEN {FOLLOW_UP_WEIGHT} ELSE 0 END)"
+    return f"c.agenda_weight + {follow_up} + {urgency}"
 
 
 def _where(tier: str | None, owner: str | None, extra: str | None) -> str:
@@ -69,13 +69,18 @@ def due_rows(db: Database, day: date, ahead: int, cadences: dict[str, int], *,
         "tier": tier, "owner": owner, **{f"cad_{t}": d for t, d in cadences.items()},
         **(extra_params or {}),
     }
+    if db.dialect == "sqlite":
+        params["on_jd"] = day.toordinal() + JULIAN_DAY_OF_ORDINAL_0
     where = _where(tier, owner, extra_where)
-    sql = (f"SELECT c.id, c.name, c.kind, c.tier, c.stage, c.since, c.every_days, c.last_contact, "
-           f"c.next_due, c.owner, {_rank_sql(db.dialect)} AS rank FROM customer c WHERE {where} "
-           "ORDER BY rank DESC, c.next_due, c.id")
+    # Rank over the covering index only; the full rows are read for the few kept.
+    ranked = (f"SELECT c.id, c.next_due, {_rank_sql(db.dialect)} AS rank FROM customer c "
+              f"WHERE {where} ORDER BY rank DESC, c.next_due, c.id")
     if limit:
-        sql += " LIMIT :limit"
+        ranked += " LIMIT :limit"
         params["limit"] = limit
+    sql = ("SELECT c.id, c.name, c.kind, c.tier, c.stage, c.since, c.every_days, c.last_contact, "
+           f"c.next_due, c.owner, r.rank FROM ({ranked}) r JOIN customer c ON c.id = r.id "
+           "ORDER BY r.rank DESC, r.next_due, r.id")
     rows = db.rows(sql, params)
     total = len(rows) if not limit or len(rows) < limit else int(
         db.value(f"SELECT count(*) FROM customer c WHERE {where}", params))

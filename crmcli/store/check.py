@@ -83,6 +83,8 @@ DERIVED = (
     ("stakeholder", "last_contact", "contact last-contact dates"),
     ("customer", "last_contact", "customer last-contact dates"),
     ("customer", "next_due", "customer next-due dates"),
+    ("customer", "follow_up_on", "customer open follow-up dates"),
+    ("customer", "agenda_weight", "customer agenda weights"),
 )
 
 
@@ -97,13 +99,14 @@ def derived_dates(db: Database, cadences: dict[str, int], fix: bool) -> list[Fin
         with db.transaction():
             db.run("CREATE TEMPORARY TABLE crm_check_stakeholder AS SELECT id, last_contact FROM stakeholder")
             db.run("CREATE TEMPORARY TABLE crm_check_customer AS "
-                   "SELECT id, last_contact, next_due FROM customer")
+                   "SELECT id, last_contact, next_due, follow_up_on, agenda_weight FROM customer")
             refresh_stakeholder_contact(db, [r["id"] for r in db.rows("SELECT id FROM stakeholder")])
             refresh_customers(db, [r["id"] for r in db.rows("SELECT id FROM customer")], cadences)
+            differs = "IS NOT" if db.dialect == "sqlite" else "IS DISTINCT FROM"  # NULL-safe
             for (table, column, _), f in zip(DERIVED, findings):
                 wrong = [r["id"] for r in db.rows(
                     f"SELECT t.id FROM {table} t JOIN crm_check_{table} b ON b.id = t.id "
-                    f"WHERE coalesce(t.{column}, '') <> coalesce(b.{column}, '') ORDER BY t.id")]
+                    f"WHERE t.{column} {differs} b.{column} ORDER BY t.id")]
                 f.problems = len(wrong)
                 if wrong:
                     f.detail = [f"{table} {_ids(wrong)}: the stored {column.replace('_', ' ')} "

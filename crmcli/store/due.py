@@ -1,4 +1,8 @@
-"""Keep each customer's derived dates right: last contact and next due.
+"""Keep each customer's derived columns right: last contact, next due and the agenda's inputs.
+
+`follow_up_on` (the earliest open follow-up) and `agenda_weight` (tier and stage
+weight) are stored beside `next_due` so that the agenda ranks from one index
+(store/agenda.py).
 
 Called inside the writing transaction by every write that can move them
 (a contact logged, a follow-up added or done, a cadence or tier edited, a
@@ -12,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 
+from crmcli.core.agenda import agenda_weight
 from crmcli.core.cadence import CustomerDue, StakeholderDue, effective_cadence, next_due
 from crmcli.core.vocabulary import OPEN_DEAL_STAGES
 from crmcli.store.db import Database
@@ -83,7 +88,8 @@ def refresh_stakeholder_contact(db: Database, stakeholder_ids: Iterable[int]) ->
 
 
 def refresh_next_due(db: Database, customer_ids: Iterable[int], cadences: dict[str, int]) -> int:
-    """Recompute next_due for these customers; the number whose date changed."""
+    """Recompute next_due (and the agenda's other inputs) for these customers; the number whose
+    next_due changed."""
     changed = 0
     for ids in _chunks(customer_ids):
         marks, params = db.in_list("c", ids)
@@ -111,7 +117,8 @@ def refresh_next_due(db: Database, customer_ids: Iterable[int], cadences: dict[s
                 deals[d["customer_id"]].append(date.fromisoformat(d["close_on"]))
         updates = []
         for c in db.rows(
-            "SELECT id, stage, tier, since, every_days, last_contact, next_due FROM customer "
+            "SELECT id, stage, tier, since, every_days, last_contact, next_due, follow_up_on, agenda_weight "
+            "FROM customer "
             f"WHERE id IN {marks}",
             params,
         ):
@@ -127,11 +134,15 @@ def refresh_next_due(db: Database, customer_ids: Iterable[int], cadences: dict[s
                 )
             )
             value = due.isoformat() if due else None
-            if value != c["next_due"]:
-                updates.append({"id": c["id"], "d": value})
+            open_dates = follow_ups.get(c["id"])
+            first = min(open_dates).isoformat() if open_dates else None
+            weight = agenda_weight(c["tier"], c["stage"])
+            if (value, first, weight) != (c["next_due"], c["follow_up_on"], c["agenda_weight"]):
+                updates.append({"id": c["id"], "d": value, "f": first, "w": weight})
+                changed += value != c["next_due"]
         if updates:
-            db.run_many("UPDATE customer SET next_due = :d WHERE id = :id", updates)
-            changed += len(updates)
+            db.run_many("UPDATE customer SET next_due = :d, follow_up_on = :f, agenda_weight = :w "
+                        "WHERE id = :id", updates)
     return changed
 
 

@@ -31,7 +31,9 @@ class Customer(SQLModel, table=True):
     __tablename__ = "customer"
     __table_args__ = (
         sa.Index("ix_customer_name_key", "name_key"),
-        sa.Index("ix_customer_next_due", "next_due"),
+        # The agenda ranks from this index alone (migration 0003, store/agenda.py).
+        sa.Index("ix_customer_agenda", "next_due", "snoozed_until", "tier", "agenda_weight", "every_days",
+                 "follow_up_on", "owner"),
         sa.Index("ix_customer_last_contact", "last_contact"),
         sa.Index("ix_customer_owner_next_due", "owner", "next_due"),
     )
@@ -53,6 +55,8 @@ class Customer(SQLModel, table=True):
     last_contact: str | None = _date()  # derived: latest logged or imported contact
     imported_last_contact: str | None = _date()
     next_due: str | None = _date()  # derived: core/cadence.py
+    follow_up_on: str | None = _date()  # derived: the earliest open follow-up
+    agenda_weight: float = Field(default=0.0, sa_column_kwargs={"server_default": "0"})  # derived: core/agenda.py
     snoozed_until: str | None = _date()
     created_at: str | None = _stamp()
     updated_at: str | None = _stamp()
@@ -114,7 +118,10 @@ class Interaction(SQLModel, table=True):
 
 class FollowUp(SQLModel, table=True):
     __tablename__ = "follow_up"
-    __table_args__ = (sa.Index("ix_follow_up_customer_open", "customer_id", "done_at", "due_on"),)
+    __table_args__ = (
+        sa.Index("ix_follow_up_customer_open", "customer_id", "done_at", "due_on"),
+        sa.Index("ix_follow_up_open", "done_at", "due_on", "customer_id"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int | None = _fk("customer.id", "CASCADE", nullable=False)
     stakeholder_id: int | None = _fk("stakeholder.id", "SET NULL")
