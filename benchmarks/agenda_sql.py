@@ -4,8 +4,8 @@
 
 Times (CPU, median of --runs) crmcli.store.agenda.due_rows for a few agenda
 variants and prints the plan SQLite chose for each statement it ran: the
-ranking must read the covering index `ix_customer_agenda` (and the open
-follow-ups from `ix_follow_up_open`), never scan the customer table. The book
+ranking must read the covering index `ix_customer_agenda` only, never the
+customer table nor the follow-ups. The book
 is opened read-only; it must already have crm's current schema (open it once
 with any crm command to upgrade it).
 """

@@ -1,6 +1,8 @@
 """`crm due`: each agenda rule, fixed to a day with --on."""
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 KEYS = {"customer_id", "customer", "tier", "stage", "due_on", "days_overdue", "reasons", "contact",
         "channel", "best_time", "last_contact", "rank"}
@@ -263,11 +265,13 @@ def test_ranking_the_due_customers_reads_the_agenda_index_only(crm, book_db):
     rows, total = due_rows(book_db, date(2026, 11, 25), 0, dict(TIER_CADENCE_DAYS), limit=5)
     conn.set_trace_callback(None)
     assert total == 30 and len(rows) == 5 and rows[0]["name"] == "Co 3"
-    plans = {sql: " ".join(r[3] + " " for r in conn.execute("EXPLAIN QUERY PLAN " + sql))
-             for sql in statements if sql.lstrip().upper().startswith("SELECT")}
-    ranked, counted = plans.values()
-    assert "COVERING INDEX ix_customer_agenda" in ranked and "follow_up" not in ranked
-    assert "SCAN c " not in ranked + " " and "COVERING INDEX ix_customer_agenda" in counted
+    plans = [" ".join(r[3] + " " for r in conn.execute("EXPLAIN QUERY PLAN " + sql))
+             for sql in statements if sql.lstrip().upper().startswith("SELECT")]
+    floor, ranked, fetched, counted = plans
+    for plan in (floor, ranked, counted):
+        assert "COVERING INDEX ix_customer_agenda" in plan and "follow_up" not in plan
+        assert "SCAN c " not in plan + " "
+    assert "USING INTEGER PRIMARY KEY" in fetched  # the 5 rows shown, by id
 
 
 def test_the_rank_inputs_stored_on_the_customer_follow_every_write(crm, book_db):
@@ -288,3 +292,47 @@ def test_the_rank_inputs_stored_on_the_customer_follow_every_write(crm, book_db)
     crm("customer", "edit", "Acme", "--tier", "gold")
     assert stored() == {"follow_up_on": "2026-12-10", "agenda_weight": 4.0}  # gold 3 + client 1
     assert crm.json("db", "check")["ok"] is True
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    customers=st.lists(
+        st.tuples(
+            st.sampled_from(["gold", "silver", "iron", "lead"]),
+            st.sampled_from(["prospect", "client", "repeat", "lost"]),
+            st.integers(-400, 10),  # next due, in days from the agenda day
+            st.one_of(st.none(), st.integers(-30, 10)),  # earliest open follow-up
+            st.one_of(st.none(), st.integers(1, 400)),  # own cadence
+        ),
+        max_size=60,
+    ),
+    limit=st.integers(1, 8),
+    ahead=st.sampled_from([0, 7]),
+)
+def test_the_rank_floor_never_changes_the_agenda(book_db, monkeypatch, customers, limit, ahead):
+    """Ranking only the rows that can still make the list gives the same rows, order and total
+    as ranking every due row, whatever the book holds."""
+    from datetime import date, timedelta
+
+    from crmcli.core.agenda import agenda_weight
+    from crmcli.core.vocabulary import TIER_CADENCE_DAYS
+    from crmcli.store import agenda as store_agenda
+
+    monkeypatch.setattr(store_agenda, "PROBE_ROWS", 5)  # a poor floor: the filter must still hold
+    day = date(2026, 11, 25)
+    iso = lambda n: (day + timedelta(days=n)).isoformat()  # noqa: E731
+    with book_db.transaction():
+        book_db.run("DELETE FROM customer")
+        book_db.run_many(
+            "INSERT INTO customer (name, name_key, tier, stage, since, every_days, next_due, follow_up_on, "
+            "agenda_weight, created_at, updated_at) VALUES (:n, :n, :t, :s, '2020-01-01', :e, :d, :f, :w, "
+            "'2020-01-01T00:00:00', '2020-01-01T00:00:00')",
+            [{"n": f"c{i}", "t": t, "s": s, "e": e, "d": iso(d), "f": None if f is None else iso(f),
+              "w": agenda_weight(t, s)} for i, (t, s, d, f, e) in enumerate(customers)],
+        )
+    cadences = dict(TIER_CADENCE_DAYS)
+    every, total_all = store_agenda.due_rows(book_db, day, ahead, cadences, limit=None)
+    kept, total = store_agenda.due_rows(book_db, day, ahead, cadences, limit=limit)
+    assert [r["id"] for r in kept] == [r["id"] for r in every[:limit]]
+    assert [r["rank"] for r in kept] == [r["rank"] for r in every[:limit]]
+    assert total == total_all == len(every)

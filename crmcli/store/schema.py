@@ -118,10 +118,7 @@ class Interaction(SQLModel, table=True):
 
 class FollowUp(SQLModel, table=True):
     __tablename__ = "follow_up"
-    __table_args__ = (
-        sa.Index("ix_follow_up_customer_open", "customer_id", "done_at", "due_on"),
-        sa.Index("ix_follow_up_open", "done_at", "due_on", "customer_id"),
-    )
+    __table_args__ = (sa.Index("ix_follow_up_customer_open", "customer_id", "done_at", "due_on"),)
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int | None = _fk("customer.id", "CASCADE", nullable=False)
     stakeholder_id: int | None = _fk("stakeholder.id", "SET NULL")

@@ -6,7 +6,6 @@ stage part of the rank, core/agenda.py). With them, `ix_customer_agenda` holds
 every column the agenda's WHERE and rank read, so finding, ranking and
 counting the due customers never touches the customer rows or the follow-ups.
 It starts with `next_due`, so it replaces `ix_customer_next_due`.
-`ix_follow_up_open` lists the open follow-ups by date.
 
 Revision ID: 0003
 Revises: 0002
@@ -37,11 +36,9 @@ def upgrade() -> None:
     op.drop_index("ix_customer_next_due", table_name="customer")
     op.create_index("ix_customer_agenda", "customer", ["next_due", "snoozed_until", "tier", "agenda_weight",
                                                        "every_days", "follow_up_on", "owner"])
-    op.create_index("ix_follow_up_open", "follow_up", ["done_at", "due_on", "customer_id"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_follow_up_open", table_name="follow_up")
     op.drop_index("ix_customer_agenda", table_name="customer")
     op.create_index("ix_customer_next_due", "customer", ["next_due"])
     op.drop_column("customer", "agenda_weight")
