@@ -24,7 +24,6 @@ from typing import Any
 from crmcli.core.agenda import FOLLOW_UP_WEIGHT, URGENCY_RANGE
 from crmcli.core.vocabulary import MAX_CADENCE_DAYS
 from crmcli.store.db import Database, Row
-from crmcli.store.due import CHUNK
 
 # Days from a stored ISO date to the agenda day: the one expression that differs by engine.
 # SQLite gets the agenda day as a Julian day number (`:on_jd`), so julianday() runs once per row.
@@ -90,24 +89,21 @@ def due_rows(db: Database, day: date, ahead: int, cadences: dict[str, int], *,
         if floor is not None:
             where += f" AND {_BOUND} >= :floor"
             params["floor"] = floor
+    columns = "c.id, c.name, c.kind, c.tier, c.stage, c.since, c.every_days, c.last_contact, c.next_due, c.owner"
+    if not limit:  # every due row: read them whole as they are ranked
+        rows = db.rows(f"SELECT {columns}, {_rank_sql(db.dialect)} AS rank FROM customer c "
+                       f"WHERE {where} ORDER BY rank DESC, c.next_due, c.id", params)
+        return rows, len(rows)
     # Rank over the covering index only, then read the full rows of the few kept. (Two
     # statements: as a subquery joined back to customer, SQLite spends half as much again.)
-    ranked = (f"SELECT c.id, {_rank_sql(db.dialect)} AS rank FROM customer c "
-              f"WHERE {where} ORDER BY rank DESC, c.next_due, c.id")
-    if limit:
-        ranked += " LIMIT :limit"
-    order = db.rows(ranked, params)
-    rank = {r["id"]: r["rank"] for r in order}
-    rows = []
-    for chunk in range(0, len(order), CHUNK):
-        marks, ids = db.in_list("c", [r["id"] for r in order[chunk:chunk + CHUNK]])
-        rows += db.rows("SELECT id, name, kind, tier, stage, since, every_days, last_contact, next_due, owner "
-                        f"FROM customer WHERE id IN {marks}", ids)
-    for r in rows:
-        r["rank"] = rank[r["id"]]
-    position = {cid: n for n, cid in enumerate(rank)}
-    rows.sort(key=lambda r: position[r["id"]])
-    total = len(rows) if not limit or len(rows) < limit else int(
+    order = db.rows(f"SELECT c.id, {_rank_sql(db.dialect)} AS rank FROM customer c "
+                    f"WHERE {where} ORDER BY rank DESC, c.next_due, c.id LIMIT :limit", params)
+    if not order:
+        return [], 0
+    marks, ids = db.in_list("c", [r["id"] for r in order])
+    full = {r["id"]: r for r in db.rows(f"SELECT {columns} FROM customer c WHERE c.id IN {marks}", ids)}
+    rows = [{**full[r["id"]], "rank": r["rank"]} for r in order]
+    total = len(rows) if len(rows) < limit else int(
         db.value(f"SELECT count(*) FROM customer c WHERE {count_where}", params))
     return rows, total
 
