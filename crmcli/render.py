@@ -91,8 +91,18 @@ def error(text: str) -> None:
     err_console().print(f"Error: {text}", markup=False, highlight=False, style="red" if sys.stderr.isatty() else None)
 
 
+# Piped JSON larger than this is written compact, on one line: indenting runs Python's pure-Python
+# encoder (the C one only writes compact JSON), ~3x slower on a report's 70,000 rows; a program
+# reading the output does not need the indentation.
+COMPACT_JSON_CHARS = 64_000
+
+
 def emit_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+    """JSON on stdout: indented by 2 on a terminal or when small, else compact (same data)."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
+    if len(text) <= COMPACT_JSON_CHARS or is_terminal():
+        text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    sys.stdout.write(text + "\n")
 
 
 def emit_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], out=None) -> None:

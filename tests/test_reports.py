@@ -406,3 +406,117 @@ def test_activity_chart(crm, contacts):
 def test_bad_report_options(crm, args, words):
     code = 2 if "--limit" in args else 1
     assert words in crm.error(*args, code=code)
+
+
+# -- a rep's book (team mode, issue 7) -------------------------------------------------------
+
+def solo(crm) -> bool:
+    return crm.json("db", "info")["engine"] == "sqlite"
+
+
+@pytest.fixture
+def two_reps(crm):
+    """alice owns Acme Trading (gold, bought 1,000) and Alpha Foods (silver, lost on 2026-10-01);
+    bob owns Bravo Steel (gold, bought 500) and Beta Glass (iron, bought 50, lost on 2026-09-01).
+    alice is at the keyboard. On SQLite the owners are set as on a book copied from a team."""
+    for name, tier, rep in (("Acme Trading", "gold", "alice"), ("Alpha Foods", "silver", "alice"),
+                            ("Bravo Steel", "gold", "bob"), ("Beta Glass", "iron", "bob")):
+        crm("customer", "add", name, "--tier", tier, "--since", "2025-01-01")
+        crm("customer", "assign", name, rep)
+    crm("purchase", "add", "Acme Trading", "--at", "2026-03-01", "--amount", "1000")
+    crm("purchase", "add", "Bravo Steel", "--at", "2026-05-01", "--amount", "500")
+    crm("purchase", "add", "Beta Glass", "--at", "2026-06-01", "--amount", "50")
+    crm("stage", "Alpha Foods", "lost", "--at", "2026-10-01")
+    crm("stage", "Beta Glass", "lost", "--at", "2026-09-01")
+    crm("log", "Acme Trading", "--via", "call", "--at", "2026-11-20")
+    crm("log", "Bravo Steel", "--via", "email", "--at", "2026-11-18")
+    crm("log", "Bravo Steel", "--via", "email", "--at", "2026-11-19")
+    crm("config", "set", "user.name", "alice")
+
+
+ALICE = {"coverage": ["Acme Trading"], "value": (1, 1000.0), "winback": ["Alpha Foods"],
+         "churn": (2, 1), "ladder": (2, 1, 1), "activity": 1, "silent": ["Acme Trading"], "gold": 1}
+BOB = {"coverage": ["Bravo Steel"], "value": (2, 550.0), "winback": ["Beta Glass"],
+       "churn": (2, 1), "ladder": (2, 2, 1), "activity": 2, "silent": ["Bravo Steel"], "gold": 1}
+EVERYONE = {"coverage": ["Acme Trading", "Bravo Steel"], "value": (3, 1550.0),
+            "winback": ["Beta Glass", "Alpha Foods"], "churn": (4, 2), "ladder": (4, 3, 2), "activity": 3,
+            "silent": ["Bravo Steel", "Acme Trading"], "gold": 2}
+
+
+def reports_seen(crm, *view: str) -> dict:
+    """What each report (and a segment) shows of the two reps' book with the given --owner/--all."""
+    value = crm.json("report", "value", *view)
+    churn = crm.json("report", "churn", "--since", "2026-01-01", *view)
+    ladder = crm.json("report", "ladder", "--since", "2025-06-01", *view)
+    activity = crm.json("report", "activity", "--weeks", "2", *view)
+    return {
+        "coverage": [r["customer"] for r in crm.json("report", "coverage", *view)],
+        "value": (value["customers"], value["revenue"]),
+        "winback": [r["customer"] for r in crm.json("report", "winback", *view)],
+        "churn": (churn["at_start"], churn["lost"]),
+        "ladder": (sum(s["customers"] for s in ladder["stages"]), ladder["up"], ladder["down"]),
+        "activity": sum(w["contacts"] for w in activity["weeks"]),
+        "silent": [r["customer"] for r in activity["longest_silent"]],
+        "gold": crm.json("segment", "--where", "tier=gold", *view)["total"],
+    }
+
+
+def test_reports_show_the_reps_own_book_unless_widened(crm, two_reps):
+    assert reports_seen(crm) == (EVERYONE if solo(crm) else ALICE)  # solo: one rep, the whole book
+    assert reports_seen(crm, "--owner", "bob") == BOB
+    assert reports_seen(crm, "--owner", "alice") == ALICE
+    assert reports_seen(crm, "--all") == EVERYONE
+    assert reports_seen(crm, "--owner", "nobody")["value"] == (0, 0.0)
+
+
+def test_segment_list_and_terminal_reports_follow_the_rep(crm, two_reps):
+    names = [r["customer"] for r in crm.json("segment", "--where", "tier=gold", "--list", "all", "--owner", "bob")]
+    assert names == ["Bravo Steel"]
+    assert len(crm.json("segment", "--where", "tier=gold", "--list", "all", "--all")) == 2
+    out = crm("report", "coverage", "--owner", "bob").stdout
+    assert "Bravo Steel" in out and "Acme Trading" not in out and "(1)" in out
+    out = crm("report", "winback", "--owner", "bob").stdout
+    assert "Beta Glass" in out and "Alpha Foods" not in out
+    assert "3 buying customers" in crm("report", "value", "--all").stdout
+    assert "2 buying customers" in crm("report", "value", "--owner", "bob").stdout
+
+
+def test_winback_bands_cut_the_reps_own_book(crm, two_reps):
+    # Beta Glass (iron) has bought 650 in all. bob's book: lifetime values {650, 500}, the top
+    # 20% is its one best customer, Beta Glass → high. The whole book: {1000, 650, 500}, the top
+    # 20% is Acme Trading (1000), and 650 is not below the median 650 → ordinary.
+    crm("purchase", "add", "Beta Glass", "--at", "2026-07-01", "--amount", "600")
+    assert [r["band"] for r in crm.json("report", "winback", "--owner", "bob")] == ["high"]
+    assert [(r["customer"], r["band"]) for r in crm.json("report", "winback", "--all")] == [
+        ("Beta Glass", "ordinary"), ("Alpha Foods", "ordinary")]
+
+
+@pytest.mark.parametrize("command", [
+    ("report", "coverage"), ("report", "ladder"), ("report", "churn"), ("report", "value"),
+    ("report", "winback"), ("report", "activity"), ("segment", "--where", "tier=gold"),
+])
+def test_owner_and_all_are_exclusive_on_reports(crm, command):
+    crm(*command, "--owner", "bob", "--all", code=2)
+    assert "rep's name" in crm.error(*command, "--owner", " ", code=2)
+
+
+# -- JSON of a big report ----------------------------------------------------------------------
+
+def test_large_piped_json_is_compact_and_small_json_indented(capsys, monkeypatch):
+    import json
+
+    from crmcli import render
+
+    monkeypatch.setattr(render, "is_terminal", lambda: False)
+    small = [{"customer": "Acme", "value": 1.5}]
+    render.emit_json(small)
+    out = capsys.readouterr().out
+    assert out.startswith('[\n  {\n    "customer": "Acme",') and json.loads(out) == small
+    big = [{"customer_id": i, "customer": f"客户 {i}", "value": i / 100} for i in range(5000)]
+    render.emit_json(big)
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and json.loads(out) == big
+    monkeypatch.setattr(render, "is_terminal", lambda: True)  # a person reading: indented
+    render.emit_json(big)
+    out = capsys.readouterr().out
+    assert out.count("\n") > 5000 and json.loads(out) == big

@@ -339,3 +339,31 @@ def test_customers_added_after_the_day_are_not_counted(crm):
 def test_comparisons_on_the_measures(crm, dealer, where, owners):
     rows = crm.json("segment", "--where", where, "--list", "all")
     assert "".join(r["customer"][-1] for r in rows) == owners
+
+
+def test_the_latest_complaint_or_resolve_of_a_day_decides(crm, dealer):
+    """Same day: the contact logged last wins (contacts of a day keep the order they were logged)."""
+    crm("log", "Owner B", "--about", "complaint", "--at", "2026-11-20")
+    crm("log", "Owner B", "--about", "resolved", "--at", "2026-11-20")
+    crm("log", "Owner C", "--about", "resolved", "--at", "2026-11-20")
+    crm("log", "Owner C", "--about", "complaint", "--at", "2026-11-20")
+    names = {r["customer"] for r in crm.json("segment", "--where", "open-complaint", "--list", "all")}
+    assert names == {"Owner C", "Owner G"}
+    assert crm.json("segment", "--where", "no-complaint")["total"] == 6
+    # On 2026-09-05 only Owner H's complaint (2026-09-01, resolved on 2026-09-10) was open.
+    names = {r["customer"] for r in crm.json("segment", "--where", "open-complaint", "--list", "all",
+                                              "--on", "2026-09-05")}
+    assert names == {"Owner H"}
+
+
+@pytest.mark.sqlite_only
+def test_scores_and_complaints_are_read_from_their_partial_indexes(book_db):
+    """A customer's latest score and open complaint are one probe of a small index (schema 0004),
+    not a pass over every contact: the speed of `crm segment` on a big book rests on it."""
+    from crmcli.store import segments as store
+
+    spec = seg.parse_spec(["score:0,6,8"], ["no-complaint"], None)
+    q = store.Sql(date(2026, 11, 25), date(2026, 11, 25), book_db.dialect)
+    sql = f"SELECT {q.band(spec.by[0])} AS b, count(*) FROM {q.source()} WHERE {q.where(spec)} GROUP BY 1"
+    plan = " | ".join(r["detail"] for r in book_db.rows("EXPLAIN QUERY PLAN " + sql, q.params))
+    assert "ix_interaction_customer_score" in plan and "ix_interaction_customer_complaint" in plan

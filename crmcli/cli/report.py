@@ -3,6 +3,8 @@
 Each report: the store aggregates in SQL, core/reports.py scores and names,
 this module prints a table or chart, or `--json` (rates as fractions, money as
 numbers with two decimals, ISO dates). `--on DATE` reads the book as of a day.
+On a team book each report covers the rep's own customers unless `--owner NAME`
+or `--all` (Session.book_of); a solo SQLite book is one rep's, all of it.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import typer
 
 from crmcli import render
 from crmcli.cli import charts
-from crmcli.cli.options import Json, OnDay
+from crmcli.cli.options import AllReps, Json, OnDay, OwnerOpt
 from crmcli.cli.session import Session, session
 from crmcli.core.dates import add_months, parse_date
 from crmcli.errors import CrmError
@@ -54,21 +56,23 @@ def _more(total: int, shown: int) -> None:
 
 
 @app.command("coverage")
-def coverage(ctx: typer.Context, on: OnDay = None, limit: LimitOpt = None, json_: Json = False) -> None:
+def coverage(ctx: typer.Context, on: OnDay = None, limit: LimitOpt = None, json_: Json = False,
+             owner: OwnerOpt = None, all_: AllReps = False) -> None:
     """Single-threaded accounts: one stakeholder, no decision-maker, or one below partner."""
     from crmcli.core.reports import coverage_report
     from crmcli.store import reports
 
     s = session(ctx)
+    book = s.book_of(owner, all_)
     day = _day(s, on)
     if json_:
-        render.emit_json(coverage_report(reports.coverage(s.db, day, s.today)))
+        render.emit_json(coverage_report(reports.coverage(s.db, day, s.today, owner=book)))
         return
     shown_limit = _limit(limit)
     if shown_limit:
-        found, total = reports.coverage_shown(s.db, day, s.today, shown_limit)
+        found, total = reports.coverage_shown(s.db, day, s.today, shown_limit, book)
     else:
-        found = reports.coverage(s.db, day, s.today)
+        found = reports.coverage(s.db, day, s.today, owner=book)
         total = len(found)
     shown = coverage_report(found)
     if not shown:
@@ -87,15 +91,17 @@ def coverage(ctx: typer.Context, on: OnDay = None, limit: LimitOpt = None, json_
 
 
 @app.command("ladder")
-def ladder(ctx: typer.Context, since: SinceOpt = None, on: OnDay = None, json_: Json = False) -> None:
+def ladder(ctx: typer.Context, since: SinceOpt = None, on: OnDay = None, json_: Json = False,
+           owner: OwnerOpt = None, all_: AllReps = False) -> None:
     """Customers per lifecycle stage, median days in each, moves up and down in a period."""
     from crmcli.core.reports import ladder_report
     from crmcli.store import reports
 
     s = session(ctx)
+    book = s.book_of(owner, all_)
     start, day = _period(s, since, on)
-    report = ladder_report(reports.stage_counts(s.db, day, s.today), reports.stage_moves(s.db, start, day),
-                           start, day)
+    report = ladder_report(reports.stage_counts(s.db, day, s.today, book),
+                           reports.stage_moves(s.db, start, day, book), start, day)
     if json_:
         render.emit_json(report)
         return
@@ -122,14 +128,16 @@ def _days(value: float | None) -> str:
 
 
 @app.command("churn")
-def churn(ctx: typer.Context, since: SinceOpt = None, on: OnDay = None, json_: Json = False) -> None:
+def churn(ctx: typer.Context, since: SinceOpt = None, on: OnDay = None, json_: Json = False,
+          owner: OwnerOpt = None, all_: AllReps = False) -> None:
     """Churn and retention in a period (lost / customers at its start), overall and by tier."""
     from crmcli.core.reports import churn_report
     from crmcli.store import reports
 
     s = session(ctx)
+    book = s.book_of(owner, all_)
     start, day = _period(s, since, on)
-    report = churn_report(reports.churn(s.db, start, day), start, day)
+    report = churn_report(reports.churn(s.db, start, day, book), start, day)
     if json_:
         render.emit_json(report)
         return
@@ -153,15 +161,16 @@ def churn(ctx: typer.Context, since: SinceOpt = None, on: OnDay = None, json_: J
 
 @app.command("value")
 def value(ctx: typer.Context, since: Annotated[str | None, typer.Option("--since", help="Only purchases on or after this date (default: all).", show_default=False)] = None,
-          on: OnDay = None, json_: Json = False) -> None:
+          on: OnDay = None, json_: Json = False, owner: OwnerOpt = None, all_: AllReps = False) -> None:
     """Revenue per customer: the 80/20 share, a Pareto chart, RFM scores and segments."""
     from crmcli.core.reports import rfm_summary, value_report
     from crmcli.store import reports
 
     s = session(ctx)
+    book = s.book_of(owner, all_)
     day = _day(s, on)
     start = parse_date(since, s.today) if since else None
-    rows = reports.customer_revenue(s.db, day, start, names=json_)
+    rows = reports.customer_revenue(s.db, day, start, names=json_, owner=book)
     report, tenths = value_report(rows, day, listed=json_)
     if json_:
         render.emit_json(report)
@@ -190,15 +199,18 @@ def value(ctx: typer.Context, since: Annotated[str | None, typer.Option("--since
 
 
 @app.command("winback")
-def winback(ctx: typer.Context, on: OnDay = None, limit: LimitOpt = None, json_: Json = False) -> None:
+def winback(ctx: typer.Context, on: OnDay = None, limit: LimitOpt = None, json_: Json = False,
+            owner: OwnerOpt = None, all_: AllReps = False) -> None:
     """Lost customers by past value, with the treatment for each band."""
     from crmcli.core.reports import TREATMENTS, winback_report
     from crmcli.store import reports
 
     s = session(ctx)
+    book = s.book_of(owner, all_)
     day = _day(s, on)
-    lost = reports.lost_customers(s.db, day, s.today)
-    rows = winback_report(lost, reports.revenue_by_customer(s.db, day) if lost else {})
+    lost = reports.lost_customers(s.db, day, s.today, book)
+    # The bands cut the book the report covers: a rep's lost customers against the rep's others.
+    rows = winback_report(lost, reports.revenue_by_customer(s.db, day, book) if lost else {})
     if json_:
         render.emit_json(rows)
         return
@@ -227,7 +239,7 @@ def activity(
     ctx: typer.Context, on: OnDay = None,
     weeks: Annotated[int, typer.Option("--weeks", help="How many weeks back, ending with the week of --on.")] = 12,
     limit: Annotated[int, typer.Option("--limit", help="How many of the longest-silent customers to show.")] = 10,
-    json_: Json = False,
+    json_: Json = False, owner: OwnerOpt = None, all_: AllReps = False,
 ) -> None:
     """Contacts per week by channel and purpose, and who has gone longest without one."""
     from crmcli.core.reports import activity_report, week_starts
@@ -238,10 +250,12 @@ def activity(
     if not 0 <= limit <= 10000:
         raise CrmError(f"--limit must be between 0 and 10000, not {limit}.")
     s = session(ctx)
+    book = s.book_of(owner, all_)
     day = _day(s, on)
     first = week_starts(day, weeks)[0]
-    report = activity_report(reports.contacts_by_day(s.db, first, day),
-                             reports.longest_silent(s.db, day, s.today, limit) if limit else [], day, weeks)
+    report = activity_report(reports.contacts_by_day(s.db, first, day, book),
+                             reports.longest_silent(s.db, day, s.today, limit, book) if limit else [],
+                             day, weeks)
     if json_:
         render.emit_json(report)
         return

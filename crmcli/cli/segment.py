@@ -9,7 +9,7 @@ import typer
 
 from crmcli import render
 from crmcli.cli import charts
-from crmcli.cli.options import Json, OnDay
+from crmcli.cli.options import AllReps, Json, OnDay, OwnerOpt
 from crmcli.cli.session import session
 from crmcli.core import segments as seg
 from crmcli.core.dates import parse_date
@@ -27,12 +27,14 @@ def segment(
     saved: Annotated[bool, typer.Option("--saved", help="List the saved segments.")] = False,
     delete: Annotated[str | None, typer.Option("--delete", metavar="NAME", help="Forget a saved segment.", show_default=False)] = None,
     limit: Annotated[int | None, typer.Option("--limit", help="At most N customers with --list (default 50 on the terminal; 0: all).", show_default=False)] = None,
-    json_: Json = False,
+    json_: Json = False, owner: OwnerOpt = None, all_: AllReps = False,
 ) -> None:
-    """Group customers into a grid of bands (e.g. years since purchase × satisfaction) and filter them."""
+    """Group customers into a grid of bands (e.g. years since purchase × satisfaction) and filter them
+    (on a team book: your customers unless --owner or --all)."""
     from crmcli.store import segments as store
 
     s = session(ctx)
+    book = s.book_of(owner, all_)
     if saved:
         _show_saved(store.saved(s.db), json_)
         return
@@ -47,9 +49,9 @@ def segment(
     day = parse_date(on, s.today) if on else s.today
     name = _name(save) if save is not None else None
     if spec.cell is not None:
-        _show_cell(s, spec, day, limit, json_)
+        _show_cell(s, spec, day, limit, json_, book)
     else:
-        _show_grid(s, spec, day, json_)
+        _show_grid(s, spec, day, json_, book)
     if name is not None:  # after the grid: a segment that cannot be shown is not kept
         replaced = store.save(s.db, name, spec.definition())
         render.note(f"{'Replaced' if replaced else 'Saved'} segment {name!r}: "
@@ -140,10 +142,10 @@ def _combinations(bands: list[list]) -> list[tuple]:
     return combos
 
 
-def _show_grid(s, spec: seg.Spec, day: date, json_: bool) -> None:
+def _show_grid(s, spec: seg.Spec, day: date, json_: bool, owner: str | None = None) -> None:
     from crmcli.store import segments as store
 
-    counts, outside = store.grid(s.db, spec, day, s.today)
+    counts, outside = store.grid(s.db, spec, day, s.today, owner)
     data = grid_json(spec, day, counts, outside)
     if json_:
         render.emit_json(data)
@@ -211,12 +213,13 @@ def _shown(dim: seg.Dimension, value: Any, day: date) -> Any:
     return value
 
 
-def _show_cell(s, spec: seg.Spec, day: date, limit: int | None, json_: bool) -> None:
+def _show_cell(s, spec: seg.Spec, day: date, limit: int | None, json_: bool,
+               owner: str | None = None) -> None:
     from crmcli.store import segments as store
 
     labels = spec.cell or ()
     shown = limit if (limit is not None or json_) else 50
-    rows, total = store.cell_customers(s.db, spec, labels, day, s.today, shown or None)
+    rows, total = store.cell_customers(s.db, spec, labels, day, s.today, shown or None, owner)
     cell = seg.cell_name(labels)
     keys = [d.text.split(":")[0] if d.measure != "fact" else f"fact:{d.key}" for d in spec.by]
     items = [{"customer_id": r["id"], "customer": r["name"], "tier": r["tier"], "stage": r["stage"],

@@ -12,9 +12,10 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from crmcli.core.vocabulary import LADDER, TIERS
+from crmcli.core.vocabulary import LADDER, LEVEL_ORDER, TIERS
 
 TIER_ORDER = {t: i for i, t in enumerate(TIERS.keys)}
+LEVEL_RANK = {level: i for i, level in enumerate(LEVEL_ORDER)}
 
 
 def money(cents: int | None) -> float:
@@ -74,6 +75,10 @@ def rfm_segment(r: int, f: int, m: int) -> str:
     return "hibernating" if r == 2 else "lost"
 
 
+# Every (r, f, m) named once: a big book scores tens of thousands of customers.
+SEGMENT_OF = {(r, f, m): rfm_segment(r, f, m) for r in range(1, 6) for f in range(1, 6) for m in range(1, 6)}
+
+
 def rfm_scores(rows: Sequence[dict[str, Any]]) -> list[tuple[int, int, int]]:
     """(r, f, m) per row {cents, purchases, last_purchase}: recency by the last purchase
     (later is better), frequency by purchases, monetary by revenue."""
@@ -88,22 +93,22 @@ def rfm(rows: Sequence[dict[str, Any]], on: date) -> list[dict[str, Any]]:
     {customer_id, customer, cents, purchases, last_purchase}; recency in days."""
     days: dict[str, int] = {}
     out = []
-    for row, (r, f, m) in zip(rows, rfm_scores(rows)):
+    for row, score in zip(rows, rfm_scores(rows)):
         last = row["last_purchase"]
         if last not in days:
             days[last] = (on - date.fromisoformat(last)).days
         out.append({"customer_id": row["customer_id"], "customer": row["customer"], "recency": days[last],
-                    "frequency": int(row["purchases"]), "monetary": money(row["cents"]), "r": r, "f": f,
-                    "m": m, "segment": rfm_segment(r, f, m)})
-    order = sorted(range(len(rows)), key=lambda i: (-int(rows[i]["cents"]), rows[i]["customer_id"]))
-    return [out[i] for i in order]
+                    "frequency": int(row["purchases"]), "monetary": money(row["cents"]), "r": score[0],
+                    "f": score[1], "m": score[2], "segment": SEGMENT_OF[score]})
+    keys = [(-int(row["cents"]), row["customer_id"]) for row in rows]
+    return [o for _, o in sorted(zip(keys, out), key=lambda pair: pair[0])]
 
 
 def rfm_summary(rows: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Customers and revenue (cents) per named segment, for the terminal table."""
     out = {name: {"customers": 0, "cents": 0} for name in SEGMENTS}
-    for row, (r, f, m) in zip(rows, rfm_scores(rows)):
-        seg = out[rfm_segment(r, f, m)]
+    for row, score in zip(rows, rfm_scores(rows)):
+        seg = out[SEGMENT_OF[score]]
         seg["customers"] += 1
         seg["cents"] += int(row["cents"])
     return out
@@ -210,9 +215,7 @@ def coverage(stakeholders: int, decision_makers: int, only: tuple[str, str | Non
 
 
 def ladder_level(level: str | None) -> int:
-    from crmcli.core.vocabulary import LEVEL_ORDER
-
-    return LEVEL_ORDER.index(level) if level in LEVEL_ORDER else -1
+    return LEVEL_RANK.get(level, -1) if level is not None else -1
 
 
 # -- activity ------------------------------------------------------------------------

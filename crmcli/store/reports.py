@@ -5,14 +5,21 @@ number of days, per tier, per day and channel, per flagged or lost customer,
 or (for value and RFM) one aggregated row per buying customer.
 
 Speed on a big book (100,000 customers, 1,000,000 contacts, 500,000
-purchases): aggregates over most of a table read it whole, in file order
-(`whole_table`); walking an index that covers the whole range would add a
-random row lookup per row and cost several times more. Per-customer values
-that one index answers (the last stage change, a customer's purchases) are
-scalar subqueries on that index.
+purchases): an aggregate reads a covering index when one holds every column
+it needs (revenue per customer: purchase (customer_id, date, amount_cents);
+contacts per day: interaction (date, id, channel, purpose); schema 0004), and
+otherwise the table whole, in file order (`whole_table`), since walking an
+index that does not cover the query would add a random row lookup per row.
+Per-customer values that one index answers (the stage on a day, the change
+before a change, a customer's purchases) are scalar subqueries on that index.
 
 "As of" a day (`--on`): purchases, contacts and stage changes dated after it
 are ignored; on today the stored current stage and last contact are used.
+
+A rep's book (`owner`, from Session.book_of; None = every rep's): customers are
+those with `c.owner = :owner`, and purchases, contacts and stage changes count
+only for those customers (`customer_id IN` the rep's customers, which the index
+on customer (owner, …) lists). Without an owner the queries are unchanged.
 """
 
 from __future__ import annotations
@@ -37,6 +44,20 @@ def days_between(dialect: str, start: str, end: str) -> str:
     return f"CAST(julianday({end}) - julianday({start}) AS INTEGER)"
 
 
+def _mine(owner: str | None, column: str = "customer_id") -> str:
+    """` AND column IN (the rep's customers)`, or nothing for the whole book."""
+    return "" if owner is None else f" AND {column} IN (SELECT id FROM customer WHERE owner = :owner)"
+
+
+def _of(owner: str | None, alias: str = "c") -> str:
+    """` AND alias.owner = :owner`, or nothing for the whole book."""
+    return "" if owner is None else f" AND {alias}.owner = :owner"
+
+
+def _params(owner: str | None, **params) -> dict:
+    return params if owner is None else {**params, "owner": owner}
+
+
 def _rank(column: str, keys: tuple[str, ...]) -> str:
     whens = " ".join(f"WHEN '{k}' THEN {i}" for i, k in enumerate(keys))
     return f"(CASE {column} {whens} ELSE -1 END)"
@@ -48,11 +69,12 @@ def _stage_on(on_param: str = ":on") -> str:
             "ORDER BY sc.at DESC, sc.id DESC LIMIT 1)")
 
 
-def _revenue(db: Database, window: str = "date <= :on", *, details: bool = True) -> str:
+def _revenue(db: Database, window: str = "date <= :on", *, details: bool = True,
+             owner: str | None = None) -> str:
     """Per buying customer: revenue in cents (with `details`: purchases, last purchase date)."""
     more = ", count(*) AS purchases, max(date) AS last_purchase" if details else ""
     return (f"SELECT customer_id, sum(amount_cents) AS cents{more} "
-            f"FROM {whole_table(db.dialect, 'purchase')} WHERE {window} GROUP BY customer_id")
+            f"FROM purchase WHERE {window}{_mine(owner)} GROUP BY customer_id")  # index-only, no sort
 
 
 # -- coverage -------------------------------------------------------------------------
@@ -77,23 +99,26 @@ def _single_threaded(on: date, today: date) -> str:
             f"AND st.role = 'decision-maker' AND {_level(on, today)} IN ({close})))")
 
 
-def coverage_counts(db: Database, on: date, today: date) -> dict[str, int]:
+def coverage_counts(db: Database, on: date, today: date, owner: str | None = None) -> dict[str, int]:
     """Single-threaded company accounts per tier (one index probe per customer)."""
-    sql = (f"SELECT c.tier, count(*) AS n FROM customer c WHERE {_COMPANIES} "
+    sql = (f"SELECT c.tier, count(*) AS n FROM customer c WHERE {_COMPANIES}{_of(owner)} "
            f"AND {_single_threaded(on, today)} GROUP BY c.tier")
-    return {r["tier"]: int(r["n"]) for r in db.rows(sql, {"on": on.isoformat()})}
+    return {r["tier"]: int(r["n"]) for r in db.rows(sql, _params(owner, on=on.isoformat()))}
 
 
-def coverage_top(db: Database, on: date, today: date, tier: str, limit: int) -> list[int]:
+def coverage_top(db: Database, on: date, today: date, tier: str, limit: int,
+                 owner: str | None = None) -> list[int]:
     """The ids of a tier's single-threaded accounts with the highest lifetime value."""
-    sql = (f"SELECT c.id FROM customer c WHERE c.tier = :tier AND {_COMPANIES} "
+    sql = (f"SELECT c.id FROM customer c WHERE c.tier = :tier AND {_COMPANIES}{_of(owner)} "
            f"AND {_single_threaded(on, today)} ORDER BY coalesce((SELECT sum(p.amount_cents) "
            "FROM purchase p WHERE p.customer_id = c.id AND p.date <= :on), 0) DESC, c.name_key, c.id "
            "LIMIT :limit")
-    return [r["id"] for r in db.rows(sql, {"on": on.isoformat(), "tier": tier, "limit": limit})]
+    params = _params(owner, on=on.isoformat(), tier=tier, limit=limit)
+    return [r["id"] for r in db.rows(sql, params)]
 
 
-def coverage(db: Database, on: date, today: date, ids: list[int] | None = None) -> list[Row]:
+def coverage(db: Database, on: date, today: date, ids: list[int] | None = None,
+             owner: str | None = None) -> list[Row]:
     """Single-threaded company accounts (all, or those of `ids`) with what their coverage
     rests on; ranked by tier, then lifetime value.
 
@@ -102,13 +127,16 @@ def coverage(db: Database, on: date, today: date, ids: list[int] | None = None) 
     """
     params: dict = {"on": on.isoformat()}
     only_c = only_st = only_p = ""
-    stakeholders, purchases = whole_table(db.dialect, "stakeholder", "st"), whole_table(db.dialect, "purchase")
+    stakeholders, purchases = whole_table(db.dialect, "stakeholder", "st"), "purchase"
     if ids is not None:  # a few customers: their rows by index
         marks, more = db.in_list("id", ids or [0])
         params.update(more)
         only_c, only_st, only_p = (f" AND c.id IN {marks}", f" WHERE st.customer_id IN {marks}",
                                    f" AND customer_id IN {marks}")
-        stakeholders, purchases = "stakeholder st", "purchase"
+        stakeholders = "stakeholder st"
+    elif owner is not None:  # the rep's customers, their people and purchases
+        params["owner"] = owner
+        only_c, only_st, only_p = _of(owner), " WHERE 1 = 1" + _mine(owner, "st.customer_id"), _mine(owner)
     partner = LEVEL_ORDER.index("partner")
     rank = _rank("level", LEVEL_ORDER)
     sql = f"""
@@ -143,32 +171,33 @@ def coverage(db: Database, on: date, today: date, ids: list[int] | None = None) 
     return rows
 
 
-def coverage_shown(db: Database, on: date, today: date, limit: int) -> tuple[list[Row], int]:
+def coverage_shown(db: Database, on: date, today: date, limit: int,
+                   owner: str | None = None) -> tuple[list[Row], int]:
     """The first `limit` single-threaded accounts in rank order, and how many there are:
     the top tiers are searched first, so a big book costs one index probe per customer."""
-    counts = coverage_counts(db, on, today)
+    counts = coverage_counts(db, on, today, owner)
     ids: list[int] = []
     for tier in TIERS.keys:
         if len(ids) >= limit:
             break
         if counts.get(tier):
-            ids += coverage_top(db, on, today, tier, limit - len(ids))
+            ids += coverage_top(db, on, today, tier, limit - len(ids), owner)
     return (coverage(db, on, today, ids) if ids else []), sum(counts.values())
 
 
 # -- ladder -----------------------------------------------------------------------------
 
-def stage_counts(db: Database, on: date, today: date) -> dict[str, int]:
+def stage_counts(db: Database, on: date, today: date, owner: str | None = None) -> dict[str, int]:
     """Customers per stage on the day."""
     if on >= today:
-        sql = "SELECT stage, count(*) AS n FROM customer WHERE since <= :on GROUP BY stage"
+        sql = f"SELECT c.stage, count(*) AS n FROM customer c WHERE c.since <= :on{_of(owner)} GROUP BY c.stage"
     else:
         sql = (f"SELECT stage, count(*) AS n FROM (SELECT {_stage_on()} AS stage FROM customer c "
-               "WHERE c.since <= :on) t WHERE stage IS NOT NULL GROUP BY stage")
-    return {r["stage"]: int(r["n"]) for r in db.rows(sql, {"on": on.isoformat()})}
+               f"WHERE c.since <= :on{_of(owner)}) t WHERE stage IS NOT NULL GROUP BY stage")
+    return {r["stage"]: int(r["n"]) for r in db.rows(sql, _params(owner, on=on.isoformat()))}
 
 
-def stage_moves(db: Database, since: date, on: date) -> list[Row]:
+def stage_moves(db: Database, since: date, on: date, owner: str | None = None) -> list[Row]:
     """(before, after, days, n): stage changes dated after `since` up to `on`, with the stage
     they ended and how many days it had lasted."""
     days = days_between(db.dialect, "substr(prev, 1, 10)", "at")
@@ -178,16 +207,16 @@ def stage_moves(db: Database, since: date, on: date) -> list[Row]:
                 WHERE p.customer_id = sc.customer_id AND p.at <= sc.at
                   AND (p.at < sc.at OR p.id < sc.id)
                 ORDER BY p.at DESC, p.id DESC LIMIT 1) AS prev
-            FROM stage_change sc WHERE sc.at > :since AND sc.at <= :on)
+            FROM stage_change sc WHERE sc.at > :since AND sc.at <= :on{_mine(owner, "sc.customer_id")})
         SELECT substr(prev, 12) AS before, stage AS after, {days} AS days, count(*) AS n
         FROM t WHERE prev IS NOT NULL GROUP BY 1, 2, 3
     """
-    return db.rows(sql, {"on": on.isoformat(), "since": since.isoformat()})
+    return db.rows(sql, _params(owner, on=on.isoformat(), since=since.isoformat()))
 
 
 # -- churn ------------------------------------------------------------------------------
 
-def churn(db: Database, since: date, until: date) -> list[Row]:
+def churn(db: Database, since: date, until: date, owner: str | None = None) -> list[Row]:
     """Per tier: customers on the book and not lost on `since`, and how many of them a
     stage change to lost dated after `since` up to `until` took away."""
     sql = f"""
@@ -195,57 +224,58 @@ def churn(db: Database, since: date, until: date) -> list[Row]:
                sum(CASE WHEN c.id IN (SELECT l.customer_id FROM stage_change l WHERE l.stage = 'lost'
                    AND l.at > :since AND l.at <= :until) THEN 1 ELSE 0 END) AS lost
         FROM customer c
-        WHERE c.since <= :since AND coalesce({_stage_on(':since')}, '') <> 'lost'
+        WHERE c.since <= :since AND coalesce({_stage_on(':since')}, '') <> 'lost'{_of(owner)}
         GROUP BY c.tier
     """
-    return db.rows(sql, {"since": since.isoformat(), "until": until.isoformat()})
+    return db.rows(sql, _params(owner, since=since.isoformat(), until=until.isoformat()))
 
 
 # -- value --------------------------------------------------------------------------------
 
-def customer_revenue(db: Database, on: date, since: date | None = None, *, names: bool = True) -> list[Row]:
+def customer_revenue(db: Database, on: date, since: date | None = None, *, names: bool = True,
+                     owner: str | None = None) -> list[Row]:
     """One row per buying customer: revenue (cents), purchases, last purchase date
     (and, with `names`, the customer's name and tier)."""
     window = "date <= :on" + (" AND date >= :since" if since else "")
-    sql = _revenue(db, window)
+    sql = _revenue(db, window, owner=owner)
     if names:
         sql = (f"WITH t AS ({sql}) SELECT t.customer_id, c.name AS customer, c.tier, t.cents, "
                "t.purchases, t.last_purchase FROM t JOIN customer c ON c.id = t.customer_id")
-    return db.rows(sql, {"on": on.isoformat(), "since": since.isoformat() if since else None})
+    return db.rows(sql, _params(owner, on=on.isoformat(), since=since.isoformat() if since else None))
 
 
-def revenue_by_customer(db: Database, on: date) -> dict[int, int]:
-    """Lifetime revenue (cents) of every buying customer, by customer id."""
-    cur = db.rows(_revenue(db, details=False), {"on": on.isoformat()})
+def revenue_by_customer(db: Database, on: date, owner: str | None = None) -> dict[int, int]:
+    """Lifetime revenue (cents) of every buying customer (of the rep's), by customer id."""
+    cur = db.rows(_revenue(db, details=False, owner=owner), _params(owner, on=on.isoformat()))
     return {int(r["customer_id"]): int(r["cents"]) for r in cur}
 
 
 # -- win-back ------------------------------------------------------------------------------
 
-def lost_customers(db: Database, on: date, today: date) -> list[Row]:
+def lost_customers(db: Database, on: date, today: date, owner: str | None = None) -> list[Row]:
     """Customers standing at `lost` on the day, with the day they were lost."""
     stage = "c.stage" if on >= today else _stage_on()
     sql = f"""
         SELECT c.id AS customer_id, c.name AS customer, c.tier,
                (SELECT max(sc.at) FROM stage_change sc WHERE sc.customer_id = c.id
                 AND sc.stage = 'lost' AND sc.at <= :on) AS lost_on
-        FROM customer c WHERE {stage} = 'lost' AND c.since <= :on
+        FROM customer c WHERE {stage} = 'lost' AND c.since <= :on{_of(owner)}
     """
-    return db.rows(sql, {"on": on.isoformat()})
+    return db.rows(sql, _params(owner, on=on.isoformat()))
 
 
 # -- activity ------------------------------------------------------------------------------
 
-def contacts_by_day(db: Database, first: date, on: date) -> list[Row]:
+def contacts_by_day(db: Database, first: date, on: date, owner: str | None = None) -> list[Row]:
     """Contacts per day, channel and purpose from `first` to `on` (the weekly chart's input)."""
     return db.rows(
         "SELECT date, channel, purpose, count(*) AS n FROM interaction "
-        "WHERE date >= :first AND date <= :on GROUP BY date, channel, purpose",
-        {"first": first.isoformat(), "on": on.isoformat()},
+        f"WHERE date >= :first AND date <= :on{_mine(owner)} GROUP BY date, channel, purpose",
+        _params(owner, first=first.isoformat(), on=on.isoformat()),
     )
 
 
-def longest_silent(db: Database, on: date, today: date, limit: int) -> list[Row]:
+def longest_silent(db: Database, on: date, today: date, limit: int, owner: str | None = None) -> list[Row]:
     """Customers on the book (not lost) whose last contact lies furthest back; never
     contacted counts from the day they joined the book."""
     if on >= today:
@@ -257,8 +287,8 @@ def longest_silent(db: Database, on: date, today: date, limit: int) -> list[Row]
     sql = f"""
         WITH t AS MATERIALIZED (
             SELECT c.id AS customer_id, c.name AS customer, {last} AS last_contact, c.since
-            FROM customer c WHERE c.stage <> 'lost' AND c.since <= :on)
+            FROM customer c WHERE c.stage <> 'lost' AND c.since <= :on{_of(owner)})
         SELECT customer_id, customer, last_contact, since FROM t
         ORDER BY coalesce(last_contact, since), customer_id LIMIT :limit
     """
-    return db.rows(sql, {"on": on.isoformat(), "limit": limit})
+    return db.rows(sql, _params(owner, on=on.isoformat(), limit=limit))

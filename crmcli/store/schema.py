@@ -100,7 +100,13 @@ class Interaction(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_interaction_customer_date", "customer_id", "date"),
         sa.Index("ix_interaction_stakeholder_date", "stakeholder_id", "date"),
-        sa.Index("ix_interaction_date", "date"),
+        sa.Index("ix_interaction_date_channel_purpose", "date", "id", "channel", "purpose"),
+        # Partial (0004): a customer's latest survey score and open complaint in one probe.
+        sa.Index("ix_interaction_customer_score", "customer_id", "date", "id", "score",
+                 sqlite_where=sa.text("score IS NOT NULL"), postgresql_where=sa.text("score IS NOT NULL")),
+        sa.Index("ix_interaction_customer_complaint", "customer_id", "date", "id", "purpose",
+                 sqlite_where=sa.text("purpose IN ('complaint', 'resolved')"),
+                 postgresql_where=sa.text("purpose IN ('complaint', 'resolved')")),
     )
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int | None = _fk("customer.id", "CASCADE", nullable=False)
@@ -133,7 +139,7 @@ class FollowUp(SQLModel, table=True):
 class StageChange(SQLModel, table=True):
     __tablename__ = "stage_change"
     __table_args__ = (
-        sa.Index("ix_stage_change_customer_at", "customer_id", "at"),
+        sa.Index("ix_stage_change_customer_at_stage", "customer_id", "at", "id", "stage"),
         sa.Index("ix_stage_change_stage_at", "stage", "at"),
     )
     id: int | None = Field(default=None, primary_key=True)
@@ -191,7 +197,7 @@ class DealStageChange(SQLModel, table=True):
 class Purchase(SQLModel, table=True):
     __tablename__ = "purchase"
     __table_args__ = (
-        sa.Index("ix_purchase_customer_date", "customer_id", "date"),
+        sa.Index("ix_purchase_customer_date_amount", "customer_id", "date", "amount_cents"),
         sa.Index("ix_purchase_date", "date"),
     )
     id: int | None = Field(default=None, primary_key=True)

@@ -1,12 +1,13 @@
 """Segments in SQL: the grid's counts, a cell's customers, saved segments, the agenda filter.
 
 Each measure of core/segments.py becomes an expression on the customer `c`:
-the last purchase, last contact and latest fact are scalar subqueries that
-read one index each ((customer_id, date), (customer_id, key, at)); the latest
-survey score and the open complaints come from one pass over the contacts
-(a join and an uncorrelated IN), since no index leads to them. Bands and
-comparisons are evaluated on those values, and the grid is one GROUP BY over
-the customers. `crm due --segment` uses the same query as a subquery.
+the last purchase, last contact, latest fact, latest survey score and open
+complaint are scalar subqueries that read one index each ((customer_id, date),
+(customer_id, key, at), and the partial indexes of the scored contacts and of
+the complaint-or-resolved contacts, schema 0004). Bands and comparisons are
+evaluated on those values, and the grid is one GROUP BY over the customers.
+`crm due --segment` uses the same query as a subquery. A rep's book (`owner`;
+None = every rep's) is one more condition on `c`.
 """
 
 from __future__ import annotations
@@ -19,28 +20,23 @@ from crmcli.core import segments as seg
 from crmcli.errors import CrmError, NotFound
 from crmcli.store.clock import now_stamp
 from crmcli.store.db import Database, Row
-from crmcli.store.reports import whole_table
 
-# Seed 003: customers with an open complaint, i.e. whose latest complaint-or-resolved contact
-# is a complaint. One pass over the contacts, used as an uncorrelated IN (computed once).
-OPEN_COMPLAINTS = (
-    "SELECT customer_id FROM (SELECT customer_id, purpose, row_number() OVER ("
-    "PARTITION BY customer_id ORDER BY date DESC, id DESC) AS rn FROM {interaction} "
-    "WHERE purpose IN ('complaint', 'resolved') AND date <= {on}) oc WHERE rn = 1 AND purpose = 'complaint'"
-)
-# The latest survey score of each customer (`log --score`), joined to the customers.
-LATEST_SCORES = (
-    "SELECT customer_id, score AS v FROM (SELECT customer_id, score, row_number() OVER ("
-    "PARTITION BY customer_id ORDER BY date DESC, id DESC) AS rn FROM {interaction} "
-    "WHERE score IS NOT NULL AND date <= {on}) ls WHERE rn = 1"
+# Seed 003: a customer has an open complaint when their latest complaint-or-resolved contact
+# is a complaint. The WHERE repeats the partial index's condition word for word (SQLite uses a
+# partial index only for a query whose WHERE contains it), and (date, id) is its order.
+LATEST_COMPLAINT = (
+    "(SELECT i.purpose FROM interaction i WHERE i.customer_id = c.id "
+    "AND i.purpose IN ('complaint', 'resolved') AND i.date <= {on} ORDER BY i.date DESC, i.id DESC LIMIT 1)"
 )
 
 
 class Sql:
     """Builds SQL fragments on the customer alias `c`, collecting their parameters and joins."""
 
-    def __init__(self, on: date, today: date, dialect: str, prefix: str = "sg") -> None:
+    def __init__(self, on: date, today: date, dialect: str, prefix: str = "sg",
+                 owner: str | None = None) -> None:
         self.on = on
+        self.owner = owner
         self.dialect = dialect
         self.params: dict[str, Any] = {}
         self.joins: dict[str, str] = {}
@@ -74,11 +70,9 @@ class Sql:
                  "THEN c.imported_last_contact END, c.since)")
             return (f"(SELECT {expr.format(v=v)} FROM interaction i "
                     f"WHERE i.customer_id = c.id AND i.date <= {on})")
-        if measure == "score":
-            if "score" not in self.joins:
-                scores = LATEST_SCORES.format(interaction=whole_table(self.dialect, "interaction"), on=on)
-                self.joins["score"] = f"LEFT JOIN ({scores}) sc ON sc.customer_id = c.id"
-            return f"({expr.format(v='sc.v')})"
+        if measure == "score":  # the latest survey score (`log --score`), from its partial index
+            return (f"(SELECT {expr.format(v='i.score')} FROM interaction i WHERE i.customer_id = c.id "
+                    f"AND i.score IS NOT NULL AND i.date <= {on} ORDER BY i.date DESC, i.id DESC LIMIT 1)")
         if measure == "fact":
             k = self.param(key)
             v = "lower(f.value)" if text else "f.number"
@@ -112,9 +106,10 @@ class Sql:
 
     def condition(self, cond: seg.Condition) -> str:
         if cond.measure in ("no-complaint", "open-complaint"):
-            unhappy = OPEN_COMPLAINTS.format(interaction=whole_table(self.dialect, "interaction"),
-                                             on=self.on_param)
-            return f"c.id {'NOT IN' if cond.measure == 'no-complaint' else 'IN'} ({unhappy})"
+            latest = LATEST_COMPLAINT.format(on=self.on_param)
+            if cond.measure == "no-complaint":
+                return f"coalesce({latest}, '') <> 'complaint'"
+            return f"{latest} = 'complaint'"
         if cond.measure == "tag":
             test = f"lower(';' || c.tags || ';') LIKE {self.param('%;' + cond.values[0] + ';%')}"
             return test if cond.op == "=" else f"NOT ({test})"
@@ -159,6 +154,8 @@ class Sql:
 
     def where(self, spec: seg.Spec) -> str:
         parts = [f"c.since <= {self.on_param}"] + [f"({self.condition(c)})" for c in spec.where]
+        if self.owner is not None:
+            parts.append(f"c.owner = {self.param(self.owner)}")
         return " AND ".join(parts)
 
     def in_cell(self, spec: seg.Spec, labels: tuple[str, ...] | None) -> str:
@@ -190,9 +187,11 @@ def check_facts(db: Database, spec: seg.Spec) -> None:
 
 # -- the grid and a cell --------------------------------------------------------
 
-def grid(db: Database, spec: seg.Spec, on: date, today: date) -> tuple[dict[tuple, int], int]:
-    """Counts per cell (keys: band index, or fact text), and how many matched the filters but fall outside."""
-    q = Sql(on, today, db.dialect)
+def grid(db: Database, spec: seg.Spec, on: date, today: date,
+         owner: str | None = None) -> tuple[dict[tuple, int], int]:
+    """Counts per cell (keys: band index, or fact text), and how many matched the filters but fall
+    outside; of the rep's customers when `owner` is given."""
+    q = Sql(on, today, db.dialect, owner=owner)
     where = q.where(spec)
     if not spec.by:
         total = int(db.value(f"SELECT count(*) FROM {q.source()} WHERE {where}", q.params))
@@ -212,9 +211,9 @@ def grid(db: Database, spec: seg.Spec, on: date, today: date) -> tuple[dict[tupl
 
 
 def cell_customers(db: Database, spec: seg.Spec, labels: tuple[str, ...], on: date, today: date,
-                   limit: int | None) -> tuple[list[Row], int]:
+                   limit: int | None, owner: str | None = None) -> tuple[list[Row], int]:
     """The customers in one cell (name order), with each measure's value, and how many in all."""
-    q = Sql(on, today, db.dialect)
+    q = Sql(on, today, db.dialect, owner=owner)
     where = f"{q.where(spec)} AND {q.in_cell(spec, labels)}"
     values = "".join(f", {q.value(d)} AS v{i}" for i, d in enumerate(spec.by))
     sql = (f"SELECT c.id, c.name, c.kind, c.tier, c.stage, c.last_contact, c.next_due{values} "
