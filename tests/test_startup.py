@@ -78,6 +78,8 @@ def test_agenda_reads_the_book_with_stdlib_sqlite_only(tmp_path, current_book, a
     assert "crmcli.store.agenda" in modules
     assert heavy(modules) == []
     assert "click" not in modules  # Typer brings its own Click; a second one is pure start-up cost
+    # Only the command asked for is imported, not the modules of the twenty others.
+    assert {"crmcli.cli.report", "crmcli.cli.segment", "crmcli.cli.transfer", "crmcli.core.segments"}.isdisjoint(modules)
 
 
 @pytest.mark.parametrize("args", [

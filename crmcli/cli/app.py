@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import sqlite3
 import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Annotated
 
@@ -43,7 +44,7 @@ class CrmGroup(TyperGroup):
             ctx.exit(0)
 
 
-app = typer.Typer(
+_root = typer.Typer(
     cls=CrmGroup,
     name="crm",
     help="A relationship tracker for salespeople: customers, stakeholders, contacts, and whom to contact today.",
@@ -60,7 +61,7 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
+@_root.callback()
 def root(
     ctx: typer.Context,
     db: Annotated[Path | None, typer.Option("--db", envvar="CRM_DB", help="SQLite file of the book (default: the user data dir).", show_default=False)] = None,
@@ -83,54 +84,160 @@ def root(
     ctx.call_on_close(ctx.obj.close)
 
 
-def _register() -> None:
-    from crmcli.cli import config_cmd, contact, customer, demo, due, log, standing
+# Each top-level command, and the function that imports and wires it. A run imports only the
+# command asked for (each command module costs a few ms to import, all of them ~100 ms);
+# help, `crm` alone and anything unrecognised get them all, in this order.
+_WIRING: dict[str, Callable[[], None]] = {}
+_wired: set[Callable[[], None]] = set()
 
-    app.add_typer(customer.app, name="customer")
-    app.add_typer(contact.app, name="contact")
-    app.command("log")(log.log)
-    app.command("history")(log.history)
-    app.command("stage")(standing.stage)
-    app.command("level")(standing.level)
-    app.command("snooze")(standing.snooze)
-    app.command("due")(due.due)
-    app.add_typer(log.follow_up_app, name="follow-up")
-    app.add_typer(config_cmd.app, name="config")
-    app.command("demo")(demo.demo)
-    from crmcli.cli import deal, purchase
 
-    app.add_typer(deal.app, name="deal")
-    app.add_typer(purchase.app, name="purchase")
-    from crmcli.cli import backup_cmd, check_cmd, duplicates
+def _wires(*names: str) -> Callable[[Callable[[], None]], Callable[[], None]]:
+    def register(fn: Callable[[], None]) -> Callable[[], None]:
+        for name in names:
+            _WIRING[name] = fn
+        return fn
+    return register
 
+
+@_wires("customer")
+def _customer() -> None:
+    from crmcli.cli import customer, duplicates, ownership
+
+    _root.add_typer(customer.app, name="customer")
     customer.app.command("duplicates")(duplicates.customer_duplicates)
     customer.app.command("merge")(duplicates.customer_merge)
+    customer.app.command("assign")(ownership.assign)
+
+
+@_wires("contact")
+def _contact() -> None:
+    from crmcli.cli import contact, duplicates
+
+    _root.add_typer(contact.app, name="contact")
     contact.app.command("duplicates")(duplicates.contact_duplicates)
     contact.app.command("merge")(duplicates.contact_merge)
-    app.command("backup")(backup_cmd.backup)
-    app.command("restore")(backup_cmd.restore)
-    app.add_typer(check_cmd.db_app, name="db")
-    from crmcli.cli import fact, report, segment
 
-    app.add_typer(fact.app, name="fact")
-    app.command("segment")(segment.segment)
-    app.add_typer(report.app, name="report")
-    from crmcli.cli import transfer
 
-    app.add_typer(transfer.import_app, name="import")
-    from crmcli.cli import undo_cmd
+@_wires("log", "history", "follow-up")
+def _log() -> None:
+    from crmcli.cli import log
 
-    transfer.import_app.command("list")(undo_cmd.list_)
-    transfer.import_app.command("undo")(undo_cmd.undo)
-    app.add_typer(transfer.export_app, name="export")
-    from crmcli.cli import db, ownership
+    _root.command("log")(log.log)
+    _root.command("history")(log.history)
+    _root.add_typer(log.follow_up_app, name="follow-up")
 
-    customer.app.command("assign")(ownership.assign)
+
+@_wires("stage", "level", "snooze")
+def _standing() -> None:
+    from crmcli.cli import standing
+
+    _root.command("stage")(standing.stage)
+    _root.command("level")(standing.level)
+    _root.command("snooze")(standing.snooze)
+
+
+@_wires("due")
+def _due() -> None:
+    from crmcli.cli import due
+
+    _root.command("due")(due.due)
+
+
+@_wires("config")
+def _config() -> None:
+    from crmcli.cli import config_cmd
+
+    _root.add_typer(config_cmd.app, name="config")
+
+
+@_wires("demo")
+def _demo() -> None:
+    from crmcli.cli import demo
+
+    _root.command("demo")(demo.demo)
+
+
+@_wires("deal")
+def _deal() -> None:
+    from crmcli.cli import deal
+
+    _root.add_typer(deal.app, name="deal")
+
+
+@_wires("purchase")
+def _purchase() -> None:
+    from crmcli.cli import purchase
+
+    _root.add_typer(purchase.app, name="purchase")
+
+
+@_wires("backup", "restore")
+def _backup() -> None:
+    from crmcli.cli import backup_cmd
+
+    _root.command("backup")(backup_cmd.backup)
+    _root.command("restore")(backup_cmd.restore)
+
+
+@_wires("db")
+def _db() -> None:
+    from crmcli.cli import check_cmd, db
+
+    _root.add_typer(check_cmd.db_app, name="db")
     check_cmd.db_app.command("info")(db.info)
     check_cmd.db_app.command("copy")(db.copy_cmd)
 
 
-_register()
+@_wires("fact")
+def _fact() -> None:
+    from crmcli.cli import fact
+
+    _root.add_typer(fact.app, name="fact")
+
+
+@_wires("segment")
+def _segment() -> None:
+    from crmcli.cli import segment
+
+    _root.command("segment")(segment.segment)
+
+
+@_wires("report")
+def _report() -> None:
+    from crmcli.cli import report
+
+    _root.add_typer(report.app, name="report")
+
+
+@_wires("import", "export")
+def _transfer() -> None:
+    from crmcli.cli import transfer, undo_cmd
+
+    _root.add_typer(transfer.import_app, name="import")
+    transfer.import_app.command("list")(undo_cmd.list_)
+    transfer.import_app.command("undo")(undo_cmd.undo)
+    _root.add_typer(transfer.export_app, name="export")
+
+
+def _wire(names: Iterable[str]) -> None:
+    for fn in dict.fromkeys(_WIRING[n] for n in names if n in _WIRING):
+        if fn not in _wired:
+            _wired.add(fn)
+            fn()
+
+
+def full_app() -> typer.Typer:
+    """The root command with every command wired (help, tests, `python -m crmcli`)."""
+    _wire(_WIRING)
+    return _root
+
+
+def __getattr__(name: str) -> typer.Typer:
+    # `from crmcli.cli.app import app` gets the full app; the console script wires only one.
+    if name == "app":
+        return full_app()
+    raise AttributeError(name)
+
 
 # Root options that take a value: skipped when looking for the command a user asked for.
 _ROOT_VALUE_OPTIONS = ("--db", "--db-url")
@@ -153,14 +260,15 @@ def _only(name: str) -> typer.Typer | None:
     converts only the one asked for. Help, version and anything unrecognised get the full app."""
     from typer.main import get_command_name
 
-    commands = [c for c in app.registered_commands
+    _wire([name])
+    commands = [c for c in _root.registered_commands
                 if (c.name or get_command_name(c.callback.__name__)) == name]
-    groups = [g for g in app.registered_groups if g.name == name]
+    groups = [g for g in _root.registered_groups if g.name == name]
     if not commands and not groups:
         return None
-    only = copy.copy(app)
+    only = copy.copy(_root)
     only.registered_commands = commands
-    only.registered_groups = groups + [g for g in app.registered_groups if not g.name]
+    only.registered_groups = groups + [g for g in _root.registered_groups if not g.name]
     return only
 
 
@@ -170,4 +278,4 @@ def main() -> None:
         return
     name = _command_asked(sys.argv[1:])
     only = _only(name) if name else None
-    (app if only is None else only)()
+    (full_app() if only is None else only)()
