@@ -23,7 +23,7 @@ from crmcli.core.names import clean_name, name_key
 from crmcli.core.pipeline import purchase_values
 from crmcli.errors import CrmError
 from crmcli.io import headers
-from crmcli.store.importer import Kind, Record, Run, _date, _merge, _pairs_sql, register_kind
+from crmcli.store.importer import CHUNK, Kind, Record, Run, _date, _merge, _pairs_sql, register_kind
 
 COLUMNS = ("customer_id", "deal_id", "date", "amount_cents", "currency", "product", "note", "created_at")
 _UPDATABLE = ("currency", "note", "deal_id")
@@ -124,13 +124,17 @@ class Purchases(Kind):
             cid = cid_of(item)
             deal_id = deals.get((cid, item.deal.casefold())) if item.deal else None
             rows.append({**item.values, "customer_id": cid, "deal_id": deal_id})
-        values_sql, params = _pairs_sql(list(dict.fromkeys((r["customer_id"], r["date"]) for r in rows)))
         existing: dict[tuple, dict[str, Any]] = {}
-        for old in db.rows(
-            "SELECT id, customer_id, date, amount_cents, currency, product, note, deal_id FROM purchase "
-            f"WHERE (customer_id, date) IN ({values_sql}) ORDER BY id", params,
-        ):
-            existing.setdefault(_key(old["customer_id"], old), old)
+        pairs = list(dict.fromkeys((r["customer_id"], r["date"]) for r in rows))
+        for start in range(0, len(pairs), CHUNK):
+            values_sql, params = _pairs_sql(pairs[start:start + CHUNK])
+            # A join on a VALUES list, not a row-value IN: SQLite answers that with a table scan.
+            for old in db.rows(
+                f"WITH v(c, d) AS ({values_sql}) SELECT p.id, p.customer_id, p.date, p.amount_cents, "
+                "p.currency, p.product, p.note, p.deal_id FROM v "
+                "JOIN purchase p ON p.customer_id = v.c AND p.date = v.d ORDER BY p.id", params,
+            ):
+                existing.setdefault(_key(old["customer_id"], old), old)
         new: dict[tuple, tuple[Record, dict[str, Any]]] = {}
         for (record, item), row in zip(items, rows):
             key = _key(row["customer_id"], row)

@@ -1,0 +1,104 @@
+"""History imports that skip duplicates are staged and written set-based (store/importer.py).
+
+The staged path (SQLite, --on-conflict skip) must give exactly what the chunk-by-chunk
+path gives: the same rows with the same ids, follow-ups, customers and contacts created,
+counts, and batch items; with the indexes of `interaction` dropped for a large import and
+built again; and `crm import undo` must take it back.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from crmcli.store import importer
+
+pytestmark = pytest.mark.sqlite_only  # the staged path is SQLite's; PostgreSQL matches by chunk
+
+HEADER = "customer,contact,date,channel,purpose,note,score,next,next_note"
+
+
+def history_files(tmp_path: Path) -> list[Path]:
+    first = [HEADER]
+    for i in range(60):
+        first.append(f"Acme {i % 7},Li {i % 3},2026-0{i % 9 + 1}-1{i % 10},call,care,n{i % 20},"
+                     f"{i % 11},{'2026-12-0' + str(i % 9 + 1) if i % 4 == 0 else ''},"
+                     f"{'call back' if i % 4 == 0 else ''}")
+    first.append(first[5].replace(",care,", ",sell,"))  # a repeat, another purpose: skipped
+    first.append(first[9])  # the same row twice
+    first.append("acme 1,,2026-02-11,CALL,,n1,,,")  # as line 3 but without the contact: kept
+    second = [HEADER, first[3], first[20],  # on the book already
+              "Beta Co,王芳,2026-05-05,visit,,first visit,,2026-11-30,plan",
+              "Beta Co,王芳,2026-05-05,visit,,first visit,,,",  # repeats the row above
+              "Acme 2,,2026-11-24,email,,,,,"]  # answers Acme 2's open follow-ups
+    paths = []
+    for n, lines in enumerate((first, second)):
+        path = tmp_path / f"h{n}.csv"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def dump(db: Path) -> dict[str, list]:
+    conn = sqlite3.connect(db)
+    out: dict[str, list] = {}
+    tables = [r[0] for r in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+    for table in tables:
+        columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")
+                   if r[1] not in ("created_at", "updated_at", "at")]
+        rows = conn.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY 1").fetchall()
+        if table == "import_item":  # its own ids follow the order the items were written
+            rows = sorted(r[1:] for r in rows)
+        out[table] = rows
+    out["indexes"] = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                                  "ORDER BY name").fetchall()
+    conn.close()
+    return out
+
+
+def import_both(crm, db: Path, files: list[Path]) -> list[dict]:
+    return [crm.json("--db", str(db), "import", "history", str(f))["counts"] for f in files]
+
+
+@pytest.mark.parametrize("bulk_min", [0, 10**9], ids=["indexes-dropped", "indexes-kept"])
+def test_staged_history_import_writes_what_the_chunk_path_writes(crm, tmp_path: Path, monkeypatch,
+                                                                 bulk_min: int) -> None:
+    files = history_files(tmp_path)
+    monkeypatch.setattr(importer, "BULK_MIN_ROWS", bulk_min)
+    staged = import_both(crm, tmp_path / "staged.db", files)
+    with monkeypatch.context() as m:
+        m.setattr(importer.History, "start", lambda self, run: None)  # the chunk-by-chunk path
+        chunked = import_both(crm, tmp_path / "chunked.db", files)
+    assert staged == chunked
+    assert [c["history"]["skipped"] for c in staged] == [2, 3]
+    assert [c["history"]["created"] for c in staged] == [61, 2]
+    assert dump(tmp_path / "staged.db") == dump(tmp_path / "chunked.db")
+
+
+def test_a_staged_bulk_import_is_undone_whole(crm, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(importer, "BULK_MIN_ROWS", 0)
+    db = tmp_path / "book.db"
+    first, second = history_files(tmp_path)
+    crm("--db", str(db), "import", "history", str(first))
+    before = dump(db)
+    crm("--db", str(db), "import", "history", str(second))
+    crm("--db", str(db), "import", "undo", "2", "--yes")
+    after = dump(db)
+    for table in ("customer", "stakeholder", "interaction", "follow_up", "stage_change", "indexes"):
+        assert after[table] == before[table], table
+
+
+def test_a_refused_staged_import_leaves_nothing(crm, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(importer, "BULK_MIN_ROWS", 0)
+    db = tmp_path / "book.db"
+    first, _ = history_files(tmp_path)
+    crm("--db", str(db), "import", "history", str(first))
+    before = dump(db)
+    bad = tmp_path / "bad.csv"
+    bad.write_text(HEADER + "\nAcme 1,,2026-03-03,call,,new,,,\nAcme 1,,2099-01-01,call,,x,,,\n",
+                   encoding="utf-8")
+    assert "in the future" in crm.error("--db", str(db), "import", "history", str(bad))
+    assert dump(db) == before
