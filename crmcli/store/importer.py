@@ -565,6 +565,20 @@ class Run:
         self.counts("customers").created += len(ids)
         return ids
 
+    def customers_named(self, items: Iterable[Any]) -> dict[str, int]:
+        """The customer id of each item's `customer_key`, creating the customers not on the book
+        (known only by name, on the book since their earliest dated item)."""
+        wanted: dict[str, Any] = {}
+        for item in items:
+            first = wanted.setdefault(item.customer_key, item)
+            if item.values["date"] < first.values["date"]:
+                wanted[item.customer_key] = item
+        ids = self.ids_of(self._customers, wanted, self.find_customers)
+        missing = [key for key in wanted if key not in ids]
+        ids.update(zip(missing, self.create_customers([
+            self.plain_customer(wanted[k].customer_name, since=wanted[k].values["date"]) for k in missing])))
+        return ids
+
     def plain_customer(self, name: str, *, kind: str | None = None, since: str | None = None) -> dict:
         """The values of a customer known only by name (defaults: iron, prospect)."""
         return customer_values({"name": name, "kind": kind, "since": since}, self.today, creating=True)
@@ -1095,18 +1109,7 @@ class History(Kind):
 
     def apply(self, run: Run, items: list[tuple[Record, Any]]) -> None:
         fixed = run.options.customer_id
-        customer_ids: dict[str, int] = {}
-        if fixed is None:
-            wanted: dict[str, _HistoryItem] = {}
-            for _, item in items:
-                first = wanted.setdefault(item.customer_key, item)
-                if item.values["date"] < first.values["date"]:
-                    wanted[item.customer_key] = item
-            customer_ids = run.ids_of(run._customers, wanted, run.find_customers)
-            missing = [key for key in wanted if key not in customer_ids]
-            ids = run.create_customers([
-                run.plain_customer(wanted[k].customer_name, since=wanted[k].values["date"]) for k in missing])
-            customer_ids.update(zip(missing, ids))
+        customer_ids = run.customers_named(i for _, i in items) if fixed is None else {}
 
         def cid_of(item: _HistoryItem) -> int:
             return fixed if fixed is not None else customer_ids[item.customer_key]

@@ -101,19 +101,7 @@ class Purchases(Kind):
     def apply(self, run: Run, items: list[tuple[Record, Any]]) -> None:
         db = run.db
         fixed = run.options.customer_id
-        ids: dict[str, int] = {}
-        if fixed is None:
-            wanted: dict[str, _Item] = {}
-            for _, item in items:
-                first = wanted.setdefault(item.customer_key, item)
-                if item.values["date"] < first.values["date"]:
-                    wanted[item.customer_key] = item
-            found = run.find_customers(wanted)
-            ids = {key: row["id"] for key, row in found.items()}
-            missing = [key for key in wanted if key not in ids]
-            new_ids = run.create_customers([
-                run.plain_customer(wanted[k].customer_name, since=wanted[k].values["date"]) for k in missing])
-            ids.update(zip(missing, new_ids))
+        ids = run.customers_named(i for _, i in items) if fixed is None else {}
 
         def cid_of(item: _Item) -> int:
             return fixed if fixed is not None else ids[item.customer_key]
