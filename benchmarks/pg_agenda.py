@@ -25,13 +25,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import date
 from pathlib import Path
+
+from time_commands import Job, crm_command, run_once
 
 TODAY = "2026-11-25"
 REPS = 20
@@ -93,26 +93,33 @@ def plans(url: str) -> None:
         db.close()
 
 
-def time_commands(url: str, book: Path, runs: int) -> dict[str, list[float]]:
+def time_commands(url: str, book: Path, runs: int) -> list[Job]:
+    """Each command as a user runs it, round-robin after a warm-up: wall and CPU time (Job)."""
     config = Path(tempfile.mkdtemp(prefix="crm-bench-config-"))
     (config / "config.json").write_text(json.dumps({"user.name": "rep01"}))
-    crm = str(Path(sys.executable).with_name("crm"))
-    base = {**os.environ, "CRM_TODAY": TODAY, "CRM_CONFIG_DIR": str(config), "COLUMNS": "120"}
-    base.pop("CRM_DB", None)
+    crm = crm_command()
+    base = {k: v for k, v in os.environ.items()
+            if not k.startswith("CRM_") and k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")}
+    # Compiled bytecode as an installed crm has it (see time_commands.py): without it every run
+    # would compile crmcli's sources again, about 100 ms more on each engine.
+    base.update({"CRM_TODAY": TODAY, "CRM_CONFIG_DIR": str(config), "COLUMNS": "120",
+                 "PYTHONPYCACHEPREFIX": str(config / "pycache")})
     server = {**base, "CRM_DATABASE_URL": url}
-    commands = {
-        "crm due (rep01, PostgreSQL)": ([crm, "due"], server),
-        "crm due --all --limit 50 (PostgreSQL)": ([crm, "due", "--all", "--limit", "50"], server),
-        "crm due (SQLite file)": ([crm, "--db", str(book), "due"], base),
-    }
-    times: dict[str, list[float]] = {name: [] for name in commands}
-    for i in range(runs + 1):
-        for name, (argv, env) in commands.items():
-            t = time.perf_counter()
-            subprocess.run(argv, env=env, check=True, capture_output=True)
-            if i:  # the first round warms the caches
-                times[name].append(time.perf_counter() - t)
-    return times
+    jobs = [
+        Job("python -c pass (interpreter start)", "", [sys.executable, "-c", "pass"], base),
+        Job('python -c "import psycopg"', "", [sys.executable, "-c", "import psycopg"], base),
+        Job("crm due (rep01, PostgreSQL)", "server", [*crm, "due"], server),
+        Job("crm due --all --limit 50 (PostgreSQL)", "server", [*crm, "due", "--all", "--limit", "50"], server),
+        Job("crm due (SQLite file)", "file", [*crm, "--db", str(book), "due"], base),
+    ]
+    for job in jobs:  # warm-up: page cache, server buffers, compiled bytecode
+        run_once(job)
+        job.samples.clear()
+        job.cpu.clear()
+    for _ in range(runs):
+        for job in jobs:
+            run_once(job)
+    return jobs
 
 
 def main() -> int:
@@ -122,6 +129,8 @@ def main() -> int:
     parser.add_argument("--database", help="use (and keep) this database; copied into only when empty")
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--keep", action="store_true", help="keep the database for more runs")
+    parser.add_argument("--times-only", action="store_true",
+                        help="skip VACUUM ANALYZE and the query plans (a database already analysed)")
     args = parser.parse_args()
     if not args.url:
         parser.error("give --url or set CRM_TEST_DATABASE_URL (scripts/with-postgres does)")
@@ -144,12 +153,13 @@ def main() -> int:
         db.close()
         if empty:
             copy_in(args.book, url)
-        analyze(url)
-        plans(url)
-        times = time_commands(url, args.book, args.runs)
-        print(f"\nwall time over {args.runs} runs (ms):")
-        for name, values in times.items():
-            print(f"  {name:40s} median {statistics.median(values) * 1000:6.0f}   min {min(values) * 1000:6.0f}")
+        if not args.times_only:
+            analyze(url)
+            plans(url)
+        jobs = time_commands(url, args.book, args.runs)
+        print(f"\nover {args.runs} runs (ms): wall median (min), CPU median (user + system)")
+        for job in jobs:
+            print(f"  {job.label:40s} {job.median:6.0f} ({job.best:4.0f})   CPU {job.cpu_median:5.0f}")
         return 0
     finally:
         if not (args.keep or args.database):

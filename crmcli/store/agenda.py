@@ -127,14 +127,14 @@ def details(db: Database, customer_ids: list[int], horizon: date) -> dict[str, A
         {**params, "h": horizon.isoformat()},
     ):
         follow_ups[f["customer_id"]].append(f)
+    # Each customer's latest contact: one probe of (customer_id, date) per customer, one round trip.
     last: dict[int, Row] = {}
-    for cid in customer_ids:
-        row = db.row(
-            "SELECT date, channel, note, feedback FROM interaction WHERE customer_id = :c "
-            "ORDER BY date DESC, id DESC LIMIT 1", {"c": cid},
-        )
-        if row:
-            last[cid] = row
+    for row in db.rows(
+        "SELECT i.customer_id, i.date, i.channel, i.note, i.feedback FROM interaction i WHERE i.id IN "
+        "(SELECT (SELECT j.id FROM interaction j WHERE j.customer_id = c.id "
+        f"ORDER BY j.date DESC, j.id DESC LIMIT 1) FROM customer c WHERE c.id IN {marks})", params,
+    ):
+        last[row.pop("customer_id")] = row
     from crmcli.core.cadence import DEAL_NOTICE_DAYS
     from crmcli.store.deals import for_agenda
 

@@ -39,6 +39,10 @@ class Database:
         names = [d[0] for d in cur.description]
         return [dict(zip(names, r)) for r in cur.fetchall()]
 
+    def tuples(self, sql: str, params: Params = None) -> list[tuple]:
+        """Rows as plain tuples in column order: no dict per row, for reports over many rows."""
+        return self._conn.execute(sql, params or {}).fetchall()
+
     def iter_rows(self, sql: str, params: Params = None, size: int = 2000) -> Iterator[Row]:
         """Stream rows (exports), never holding the whole result in memory."""
         cur = self._conn.execute(sql, params or {})
@@ -102,6 +106,10 @@ class Database:
         return [r["name"] for r in self.rows(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
         )]
+
+    def has_table(self, name: str) -> bool:
+        return self.value("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = :n",
+                          {"n": name}) > 0
 
     def sqlalchemy_engine(self, path: Path | None):  # -> sqlalchemy.Engine
         """An SQLAlchemy engine on the same file, for alembic and bulk tools."""

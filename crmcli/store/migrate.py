@@ -16,12 +16,12 @@ if TYPE_CHECKING:
 
 # Every revision this release knows, oldest first; the last is the head.
 # A test checks this against the alembic scripts in migrations/versions.
-REVISIONS = ("0001", "0002", "0003", "0004")
+REVISIONS = ("0001", "0002", "0003", "0004", "0005")
 HEAD = REVISIONS[-1]
 
 
 def stored_revision(db: Database) -> str | None:
-    if "alembic_version" not in db.table_names():
+    if not db.has_table("alembic_version"):
         return None
     return db.value("SELECT version_num FROM alembic_version")
 

@@ -31,9 +31,10 @@ class Customer(SQLModel, table=True):
     __tablename__ = "customer"
     __table_args__ = (
         sa.Index("ix_customer_name_key", "name_key"),
-        # The agenda ranks from this index alone (migration 0003, store/agenda.py).
+        # The agenda ranks from this index alone (migrations 0003 and 0005, store/agenda.py);
+        # SQLite keeps the id in every index, PostgreSQL only when told.
         sa.Index("ix_customer_agenda", "next_due", "snoozed_until", "tier", "agenda_weight", "every_days",
-                 "follow_up_on", "owner"),
+                 "follow_up_on", "owner", postgresql_include=["id"]),
         sa.Index("ix_customer_last_contact", "last_contact"),
         sa.Index("ix_customer_owner_next_due", "owner", "next_due"),
     )

@@ -1,12 +1,15 @@
 """A team's book on a PostgreSQL server: the same `Database` interface as the SQLite book.
 
 The URL is read by libpq itself (`postgresql://user@host:port/dbname?…`; the
-SQLAlchemy spelling `postgresql+psycopg://` is accepted) and the connection is a
-plain psycopg 3 connection in autocommit mode: each read stands alone, and `transaction()`
-wraps a command's writes in one BEGIN…COMMIT. The store's SQL keeps its
-`:name` parameters; they are rewritten once per statement text into psycopg's
-positional `%s` form. SQLAlchemy is imported only when alembic needs an engine
-(a schema to create or upgrade), so a team book starts nearly as fast as a file.
+SQLAlchemy spelling `postgresql+psycopg://` is accepted). A command's reads go first
+through libpq directly (store/libpq.py: importing psycopg costs 250 ms, libpq 15), and
+the first write, stream or copy opens a plain psycopg 3 connection in autocommit mode:
+each read stands alone, and `transaction()` wraps a command's writes in one
+BEGIN…COMMIT; from then on every statement, reads too, goes through psycopg. The store's
+SQL keeps its `:name` parameters; they are rewritten once per statement text into
+psycopg's positional `%s` form (libpq's `$1`). SQLAlchemy is imported only when alembic
+needs an engine (a schema to create or upgrade), so a team book starts nearly as fast as a
+file.
 
 The password never leaves this module: `location` is the URL with `***`, and
 every connection error is one sentence that names host, port, database and
@@ -14,10 +17,10 @@ user only. It may come from the URL, from a password file named by
 `CRM_DATABASE_PASSWORD_FILE` (the file holds just the password), from a libpq
 password file (`?passfile=PATH`) or from `~/.pgpass`.
 
-Values read and bind the same as on SQLite: a `date` parameter is sent as ISO
-text (dates are TEXT columns), a NUMERIC value (PostgreSQL's answer to
-`sum(bigint)` or `x * 1.0 / y`) comes back as an int when it has no decimal
-point and a float otherwise, and a boolean as 1 or 0.
+Values read and bind the same as on SQLite (store/server_types.py): a `date` parameter is
+sent as ISO text (dates are TEXT columns), a NUMERIC value (PostgreSQL's answer to
+`sum(bigint)` or `x * 1.0 / y`) comes back as an int when it has no decimal point and a
+float otherwise, and a boolean as 1 or 0.
 """
 
 from __future__ import annotations
@@ -26,19 +29,16 @@ import os
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crmcli.errors import CrmError
-
-try:
-    import psycopg
-    from psycopg.adapt import Dumper, Loader
-except ImportError:  # an install without the driver: say how to get it, no traceback
-    raise CrmError("A postgresql:// book needs the psycopg 3 driver: pip install 'psycopg[binary]'.") from None
+from crmcli.store import libpq
 from crmcli.store.db import Database, Params, Row
+
+if TYPE_CHECKING:
+    import psycopg
 
 CONNECT_TIMEOUT_S = 5
 PASSWORD_FILE_ENV = "CRM_DATABASE_PASSWORD_FILE"
@@ -65,6 +65,20 @@ def compile_sql(sql: str) -> tuple[str, tuple[str, ...]]:
     return _TOKENS.sub(sub, sql), tuple(names)
 
 
+@lru_cache(maxsize=256)
+def compile_numbered(sql: str) -> tuple[str, tuple[str, ...]]:
+    """`:name` parameters as libpq's `$1, $2…` (each use its own, as in compile_sql); % left alone."""
+    names: list[str] = []
+
+    def sub(m: re.Match[str]) -> str:
+        if m.group(1):
+            names.append(m.group(1))
+            return f"${len(names)}"
+        return m.group(0)
+
+    return _TOKENS.sub(sub, sql), tuple(names)
+
+
 def bind(names: tuple[str, ...], params: Params) -> list[Any]:
     if not names:
         return []
@@ -74,58 +88,28 @@ def bind(names: tuple[str, ...], params: Params) -> list[Any]:
         raise TypeError(f"the query needs the parameter {e}, which was not given") from None
 
 
-class _NumberLoader(Loader):
-    """NUMERIC as SQLite would give it: int without a decimal point, float with one."""
-
-    def load(self, data: Any) -> Any:
-        text = bytes(data).decode("ascii")
-        if "." in text or "e" in text or "E" in text:
-            return float(text)
-        try:
-            return int(text)
-        except ValueError:  # NaN, Infinity
-            return float(text)
-
-
-class _DateDumper(Dumper):
-    """A date parameter as ISO text of unknown type, as SQLite stores it: the columns are TEXT."""
-
-    oid = 0  # unknown: PostgreSQL takes the type from where the value is used
-
-    def dump(self, obj: Any) -> bytes:
-        return obj.isoformat().encode("ascii")
-
-
-class _DateTimeDumper(_DateDumper):
-    def dump(self, obj: Any) -> bytes:
-        return obj.isoformat(" ").encode("ascii")  # sqlite3's own adapter uses a space
-
-
-class _BoolDumper(Dumper):
-    """True/False as 1/0 of unknown type: SQLite keeps flags as integers, so the SQL compares them so."""
-
-    oid = 0
-
-    def dump(self, obj: Any) -> bytes:
-        return b"1" if obj else b"0"
-
-
-class _BoolLoader(Loader):
-    def load(self, data: Any) -> int:
-        return 1 if bytes(data) == b"t" else 0
-
-
 class ServerDatabase(Database):
     """A crm book in a PostgreSQL database (or schema: `?options=-csearch_path%3Dname`)."""
 
     dialect = "postgresql"
 
-    def __init__(self, conn: psycopg.Connection, location: str, connect_args: dict[str, Any]) -> None:
-        self._conn = conn
+    def __init__(self, reader: libpq.Reader | None, location: str, connect_args: dict[str, Any]) -> None:
+        self._reader = reader  # quick reads until psycopg is needed (store/libpq.py)
+        self._psycopg: psycopg.Connection | None = None
         self.location = location
         self._depth = 0
         self._cursors = 0
         self._connect_args = connect_args  # holds the password: never shown, never logged
+
+    @property
+    def _conn(self) -> psycopg.Connection:
+        """The psycopg connection, opened on first need; from then on every statement uses it."""
+        if self._psycopg is None:
+            self._psycopg = _connect(self._connect_args, self.location, autocommit=True)
+            if self._reader is not None:
+                self._reader.close()
+                self._reader = None
+        return self._psycopg
 
     # -- reading ---------------------------------------------------------
     def _execute(self, sql: str, params: Params) -> psycopg.Cursor:
@@ -133,12 +117,27 @@ class ServerDatabase(Database):
         with _translated(self.location):
             return self._conn.execute(text, bind(names, params))
 
-    def rows(self, sql: str, params: Params = None) -> list[Row]:
+    def _read(self, sql: str, params: Params, first: bool = False) -> tuple[list[str], list[tuple]]:
+        """Column names and rows (the first only, if `first`): through libpq while it can, else psycopg."""
+        if self._reader is not None:
+            text, names = compile_numbered(sql)
+            found = self._reader.query(text, bind(names, params), first)
+            if found is not None:
+                return found
         cur = self._execute(sql, params)
         if cur.description is None:
-            return []
-        names = [d.name for d in cur.description]
-        return [dict(zip(names, r)) for r in cur.fetchall()]
+            return [], []
+        if first:
+            r = cur.fetchone()
+            return [d.name for d in cur.description], [] if r is None else [r]
+        return [d.name for d in cur.description], cur.fetchall()
+
+    def rows(self, sql: str, params: Params = None) -> list[Row]:
+        names, found = self._read(sql, params)
+        return [dict(zip(names, r)) for r in found]
+
+    def tuples(self, sql: str, params: Params = None) -> list[tuple]:
+        return self._read(sql, params)[1]
 
     def iter_rows(self, sql: str, params: Params = None, size: int = 2000) -> Iterator[Row]:
         """Stream rows through a server-side cursor (inside a transaction, as PostgreSQL needs).
@@ -165,15 +164,12 @@ class ServerDatabase(Database):
                 cur.close()
 
     def row(self, sql: str, params: Params = None) -> Row | None:
-        cur = self._execute(sql, params)
-        r = cur.fetchone()
-        if r is None:
-            return None
-        return dict(zip([d.name for d in cur.description], r))
+        names, found = self._read(sql, params, first=True)
+        return dict(zip(names, found[0])) if found else None
 
     def value(self, sql: str, params: Params = None) -> Any:
-        r = self._execute(sql, params).fetchone()
-        return None if r is None else r[0]
+        _, found = self._read(sql, params, first=True)
+        return found[0][0] if found else None
 
     # -- writing ---------------------------------------------------------
     def run(self, sql: str, params: Params = None) -> int:
@@ -213,13 +209,21 @@ class ServerDatabase(Database):
             self._depth = 0
 
     def close(self) -> None:
-        self._conn.close()
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+        if self._psycopg is not None:
+            self._psycopg.close()
 
     def table_names(self) -> list[str]:
         # pg_tables, not information_schema: the same answer, ten times faster on every open.
         return [r["tablename"] for r in self.rows(
             "SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname = current_schema()"
         )]
+
+    def has_table(self, name: str) -> bool:
+        # to_regclass: one lookup in the search path, where a catalog query costs a plan.
+        return self.value("SELECT to_regclass(:n) IS NOT NULL", {"n": name}) == 1
 
     def sqlalchemy_engine(self, path: Path | None = None):  # -> sqlalchemy.Engine
         """An SQLAlchemy engine with the same login (its own connections), for alembic."""
@@ -254,8 +258,6 @@ def parse_url(url: str) -> tuple[dict[str, Any], str]:
     """
     from urllib.parse import urlsplit
 
-    from psycopg.conninfo import conninfo_to_dict
-
     text = url.strip()
     scheme, sep, rest = text.partition("://")
     backend = scheme.split("+", 1)[0].lower()
@@ -270,14 +272,34 @@ def parse_url(url: str) -> tuple[dict[str, Any], str]:
     except ValueError:
         secret = None
     try:
-        args = conninfo_to_dict(text)
-    except psycopg.Error as e:
+        args = _conninfo(text)
+    except ValueError as e:
         reason = _scrub(str(e), {"password": secret})
         raise CrmError(f"The database URL could not be read ({reason}); give one such as "
                        "postgresql://user@host:5432/dbname.") from None
     if not args.get("dbname"):
         raise CrmError("The database URL names no database; add it at the end: postgresql://user@host/dbname.")
     return args, display(text)
+
+
+def _conninfo(text: str) -> dict[str, Any]:
+    """libpq's reading of a URL (ValueError with its reason): directly, or through psycopg."""
+    if libpq.library() is not None:
+        return libpq.parse_conninfo(text)
+    psycopg = _driver()
+    try:
+        return psycopg.conninfo.conninfo_to_dict(text)
+    except psycopg.Error as e:
+        raise ValueError(str(e)) from None
+
+
+def _driver():  # -> the psycopg module
+    try:
+        import psycopg
+        import psycopg.conninfo
+    except ImportError:  # an install without the driver: say how to get it, no traceback
+        raise CrmError("A postgresql:// book needs the psycopg 3 driver: pip install 'psycopg[binary]'.") from None
+    return psycopg
 
 
 def display(url: str) -> str:
@@ -320,23 +342,32 @@ def _read_password(path: Path) -> str:
 
 
 def _connect(args: dict[str, Any], location: str, *, autocommit: bool) -> psycopg.Connection:
+    psycopg = _driver()
+    from crmcli.store import server_types
+
     try:
         conn = psycopg.connect(autocommit=autocommit, **args)
     except psycopg.Error as e:
-        raise CrmError(_connect_error(e, args)) from None
-    conn.adapters.register_loader("numeric", _NumberLoader)
-    conn.adapters.register_loader("bool", _BoolLoader)
-    conn.adapters.register_dumper(date, _DateDumper)
-    conn.adapters.register_dumper(datetime, _DateTimeDumper)
-    conn.adapters.register_dumper(bool, _BoolDumper)
+        raise CrmError(_connect_error(str(e), args)) from None
+    server_types.register(conn)
     return conn
 
 
 def open_server(url: str) -> ServerDatabase:
-    """Connect to the book at a postgresql:// URL (the schema is checked by the caller)."""
+    """Connect to the book at a postgresql:// URL (the schema is checked by the caller).
+
+    Through libpq directly when it can be loaded (quick reads), else psycopg at once.
+    """
     parsed, location = parse_url(url)
     args = connect_args(parsed)
-    return ServerDatabase(_connect(args, location, autocommit=True), location, args)
+    if libpq.enabled():
+        reader = libpq.Reader.connect(args)
+        if isinstance(reader, str):
+            raise CrmError(_connect_error(reader, args))
+        return ServerDatabase(reader, location, args)
+    db = ServerDatabase(None, location, args)
+    db._conn  # noqa: B018 -- connect now: a wrong login is said on open, not at the first query
+    return db
 
 
 def _where(args: dict[str, Any]) -> str:
@@ -354,8 +385,7 @@ def _scrub(text: str, args: dict[str, Any]) -> str:
     return re.sub(r'^.*?failed:\s*', "", first).replace("FATAL:  ", "").strip().rstrip(".")
 
 
-def _connect_error(e: psycopg.Error, args: dict[str, Any]) -> str:
-    text = str(e)
+def _connect_error(text: str, args: dict[str, Any]) -> str:
     where, user, dbname = _where(args), args.get("user") or "(your login name)", args.get("dbname")
     low = text.lower()
     if "password authentication failed" in low or "no password supplied" in low or "fe_sendauth" in low:
@@ -379,6 +409,8 @@ def _connect_error(e: psycopg.Error, args: dict[str, Any]) -> str:
 @contextmanager
 def _translated(location: str) -> Iterator[None]:
     """Driver errors during a command as one sentence; the transaction has been rolled back."""
+    import psycopg
+
     try:
         yield
     except psycopg.errors.DeadlockDetected:
