@@ -43,9 +43,13 @@ def main() -> None:
     if not args.big.exists():
         sys.exit(f"{args.big} does not exist; build it with benchmarks/build_book.py or pass --build.")
     with tempfile.TemporaryDirectory(prefix="crm-bench-") as tmp:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith("CRM_") and k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")}
         env.update({"CRM_TODAY": args.today, "XDG_CONFIG_HOME": str(Path(tmp) / "config"),
-                    "COLUMNS": "120", "CRM_DB": str(args.big)})
+                    "COLUMNS": "120", "CRM_DB": str(args.big),
+                    # bytecode as an installed crm has it (the warm-up run writes it), kept out of
+                    # the source tree: otherwise every run compiles the modules changed lately
+                    "PYTHONPYCACHEPREFIX": str(Path(tmp) / "pycache")})
         crm = crm_command()
         commands = [["due"], *REPORTS, *(JSON if args.json_too else [])]
         jobs = [Job("crm " + " ".join(c), "big", [*crm, *c], env) for c in commands]

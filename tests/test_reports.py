@@ -5,8 +5,10 @@ Today is 2026-11-25 (a Wednesday) in every test (conftest).
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crmcli.core import reports
@@ -42,6 +44,26 @@ def test_quintile_scores_are_1_to_5_and_follow_the_values(values):
             if a == b:
                 assert sa == sb
     assert reports.quintile_scores(values, higher_is_better=False) == reports.quintile_scores([-v for v in values])
+
+
+def _by_definition(values, higher_is_better=True):
+    """The RFM quintile as defined: 1 + ⌊5 × (values strictly worse) / n⌋, counted one by one."""
+    n = len(values)
+    worse = [sum(1 for w in values if (w < v if higher_is_better else w > v)) for v in values]
+    return [1 + 5 * k // n for k in worse]
+
+
+@given(st.lists(st.integers(-20, 20), max_size=80), st.booleans())
+def test_quintile_scores_are_the_definition(values, higher_is_better):
+    # The report scores 70,000 customers from four cut values, not by counting per customer.
+    assert reports.quintile_scores(values, higher_is_better=higher_is_better) == \
+        _by_definition(values, higher_is_better)
+
+
+@given(st.lists(st.dates(min_value=date(2020, 1, 1), max_value=date(2026, 11, 25)).map(date.isoformat),
+                min_size=1, max_size=40))
+def test_quintile_scores_of_dates_are_the_definition(days):
+    assert reports.quintile_scores(days) == _by_definition(days)
 
 
 @pytest.mark.parametrize("r, f, m, segment", [
@@ -310,6 +332,33 @@ def test_value_revenue_top20_share_and_rfm(crm, buyers):
     ]
 
 
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.integers(1, 6), st.dates(min_value=date(2024, 1, 1), max_value=date(2026, 11, 25)),
+                          st.integers(1, 40)), min_size=1, max_size=25))
+def test_value_rfm_follows_the_definitions_on_any_small_book(crm, buyers, book_db, bought):
+    """RFM as the store and core compute it on a book = the definitions, customer by customer."""
+    with book_db.transaction():
+        book_db.run("DELETE FROM purchase")
+    for cid, day, amount in bought:
+        purchase(book_db, cid, day.isoformat(), amount * 25)
+    per: dict[int, list] = {}
+    for cid, day, amount in bought:
+        cents, count, last = per.get(cid, (0, 0, date.min))
+        per[cid] = (cents + amount * 2500, count + 1, max(last, day))
+    ids = sorted(per)
+    recency = [(date(2026, 11, 25) - per[i][2]).days for i in ids]
+    r = _by_definition(recency, higher_is_better=False)
+    f = _by_definition([per[i][1] for i in ids])
+    m = _by_definition([per[i][0] for i in ids])
+    expected = sorted(({"customer_id": i, "customer": f"V{i}" if i < 6 else "W", "recency": recency[k],
+                        "frequency": per[i][1], "monetary": per[i][0] / 100, "r": r[k], "f": f[k], "m": m[k],
+                        "segment": reports.rfm_segment(r[k], f[k], m[k])} for k, i in enumerate(ids)),
+                      key=lambda row: (-row["monetary"], row["customer_id"]))
+    data = crm.json("report", "value")
+    assert data["rfm"] == expected
+    assert (data["customers"], data["revenue"]) == (len(ids), sum(per[i][0] for i in ids) / 100)
+
+
 def test_value_as_of_and_since(crm, buyers):
     data = crm.json("report", "value", "--on", "2026-06-30")
     # By then: V1 300, V3 100, V4 20, V5 225 (three purchases); V2 had not bought yet.
@@ -520,3 +569,19 @@ def test_large_piped_json_is_compact_and_small_json_indented(capsys, monkeypatch
     render.emit_json(big)
     out = capsys.readouterr().out
     assert out.count("\n") > 5000 and json.loads(out) == big
+
+
+def test_big_report_json_is_the_same_json_written_faster(capsys, monkeypatch):
+    # Reports listing thousands of customers encode with orjson: the very text render.emit_json
+    # writes to a pipe (compact); small lists and terminals go through render.emit_json itself.
+    from crmcli import render
+    from crmcli.cli import report
+
+    monkeypatch.setattr(render, "is_terminal", lambda: False)
+    big = [{"customer_id": i, "customer": f"客户 \"{i}\"\n", "problems": ["one stakeholder"],
+            "value": i / 100, "lost_on": None} for i in range(3000)]
+    for data, rows in ((big, len(big)), ({"customers": 3000, "rfm": big}, 3000), (big[:5], 5)):
+        render.emit_json(data)
+        expected = capsys.readouterr().out
+        report._emit_json(data, rows)
+        assert capsys.readouterr().out == expected

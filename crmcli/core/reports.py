@@ -7,7 +7,7 @@ and treatments, medians, rates, the words of coverage advice.
 
 from __future__ import annotations
 
-import statistics
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
@@ -16,6 +16,7 @@ from crmcli.core.vocabulary import LADDER, LEVEL_ORDER, TIERS
 
 TIER_ORDER = {t: i for i, t in enumerate(TIERS.keys)}
 LEVEL_RANK = {level: i for i, level in enumerate(LEVEL_ORDER)}
+PARTNER_RANK = LEVEL_RANK["partner"]
 
 
 def money(cents: int | None) -> float:
@@ -29,7 +30,16 @@ def rate(part: int, whole: int) -> float | None:
 
 
 def median(values: Sequence[float]) -> float | None:
-    return statistics.median(values) if values else None
+    return middle(sorted(values)) if values else None
+
+
+def middle(ordered: Sequence[float]) -> float:
+    """The median of values already in order (either way), as statistics.median gives it:
+    the middle value, or the mean of the two middle ones."""
+    n = len(ordered)
+    if n % 2:
+        return ordered[n // 2]
+    return (ordered[n // 2 - 1] + ordered[n // 2]) / 2
 
 
 # -- RFM (seed 002: value; the usual recency-frequency-monetary scoring) -----------
@@ -43,17 +53,22 @@ def quintile_scores(values: Sequence[Any], *, higher_is_better: bool = True) -> 
     With distinct values this is the quintile (top fifth scores 5); tied values
     share the score of the lowest of their positions, so equal customers score
     alike. Values need only be comparable (numbers, ISO dates).
+
+    Computed from four cut values rather than a rank per value (a big book scores
+    70,000 customers three times): a value scores at least k + 1 when at least
+    t = ⌈k·n/5⌉ values are strictly worse, that is when it is strictly better than
+    the value t places from the worst end.
     """
+    n = len(values)
+    if not n:
+        return []
     ordered = sorted(values)
-    n = len(ordered)
-    worse: dict[Any, int] = {}
-    if higher_is_better:  # worse = how many are strictly lower: the first position of v
-        for i in range(n - 1, -1, -1):
-            worse[ordered[i]] = i
-    else:  # worse = how many are strictly higher: n - 1 - the last position of v
-        for i, v in enumerate(ordered):
-            worse[v] = n - 1 - i
-    return [1 + (5 * worse[v]) // n for v in values]
+    places = [-(-k * n // 5) for k in range(1, 5)]  # ⌈k·n/5⌉, k = 1…4
+    if higher_is_better:
+        cuts = [ordered[t - 1] for t in places]  # ascending
+        return [1 + bisect_left(cuts, v) for v in values]
+    cuts = sorted(ordered[n - t] for t in places)
+    return [5 - bisect_right(cuts, v) for v in values]
 
 
 def rfm_segment(r: int, f: int, m: int) -> str:
@@ -78,39 +93,50 @@ def rfm_segment(r: int, f: int, m: int) -> str:
 # Every (r, f, m) named once: a big book scores tens of thousands of customers.
 SEGMENT_OF = {(r, f, m): rfm_segment(r, f, m) for r in range(1, 6) for f in range(1, 6) for m in range(1, 6)}
 
+# A buying customer, as the store hands it over (a plain tuple: a big book has 70,000):
+# (customer_id, customer name or None, revenue in cents, purchases, days since the last purchase).
+Buyer = tuple[int, Any, int, int, int]
 
-def rfm_scores(rows: Sequence[dict[str, Any]]) -> list[tuple[int, int, int]]:
-    """(r, f, m) per row {cents, purchases, last_purchase}: recency by the last purchase
-    (later is better), frequency by purchases, monetary by revenue."""
-    rs = quintile_scores([r["last_purchase"] for r in rows])
-    fs = quintile_scores([int(r["purchases"]) for r in rows])
-    ms = quintile_scores([int(r["cents"]) for r in rows])
+
+def rfm_scores(buyers: Sequence[Buyer]) -> list[tuple[int, int, int]]:
+    """(r, f, m) per buyer: recency by the days since the last purchase (fewer is better),
+    frequency by purchases, monetary by revenue."""
+    rs = quintile_scores([b[4] for b in buyers], higher_is_better=False)
+    fs = quintile_scores([b[3] for b in buyers])
+    ms = quintile_scores([b[2] for b in buyers])
     return list(zip(rs, fs, ms))
 
 
-def rfm(rows: Sequence[dict[str, Any]], on: date) -> list[dict[str, Any]]:
-    """RFM rows, highest revenue first, from per-customer rows
-    {customer_id, customer, cents, purchases, last_purchase}; recency in days."""
-    days: dict[str, int] = {}
+def rfm(buyers: Sequence[Buyer], scores: Sequence[tuple[int, int, int]] | None = None) -> list[dict[str, Any]]:
+    """RFM rows, highest revenue first (then customer id), from buyers in customer-id order."""
+    scores = rfm_scores(buyers) if scores is None else scores
+    less = [-b[2] for b in buyers]
+    order = sorted(range(len(buyers)), key=less.__getitem__)  # stable: ids stay in order
+    segment = SEGMENT_OF
     out = []
-    for row, score in zip(rows, rfm_scores(rows)):
-        last = row["last_purchase"]
-        if last not in days:
-            days[last] = (on - date.fromisoformat(last)).days
-        out.append({"customer_id": row["customer_id"], "customer": row["customer"], "recency": days[last],
-                    "frequency": int(row["purchases"]), "monetary": money(row["cents"]), "r": score[0],
-                    "f": score[1], "m": score[2], "segment": SEGMENT_OF[score]})
-    keys = [(-int(row["cents"]), row["customer_id"]) for row in rows]
-    return [o for _, o in sorted(zip(keys, out), key=lambda pair: pair[0])]
+    append = out.append
+    for i in order:
+        cid, name, cents, purchases, recency = buyers[i]
+        r, f, m = score = scores[i]
+        append({"customer_id": cid, "customer": name, "recency": recency, "frequency": purchases,
+                "monetary": round(cents / 100, 2), "r": r, "f": f, "m": m, "segment": segment[score]})
+    return out
 
 
-def rfm_summary(rows: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def rfm_summary(buyers: Sequence[Buyer], scores: Sequence[tuple[int, int, int]] | None = None
+                ) -> dict[str, dict[str, Any]]:
     """Customers and revenue (cents) per named segment, for the terminal table."""
+    scores = rfm_scores(buyers) if scores is None else scores
+    customers: dict[tuple[int, int, int], int] = {}
+    cents: dict[tuple[int, int, int], int] = {}
+    for b, score in zip(buyers, scores):
+        customers[score] = customers.get(score, 0) + 1
+        cents[score] = cents.get(score, 0) + b[2]
     out = {name: {"customers": 0, "cents": 0} for name in SEGMENTS}
-    for row, score in zip(rows, rfm_scores(rows)):
+    for score, n in customers.items():
         seg = out[SEGMENT_OF[score]]
-        seg["customers"] += 1
-        seg["cents"] += int(row["cents"])
+        seg["customers"] += n
+        seg["cents"] += cents[score]
     return out
 
 
@@ -161,7 +187,7 @@ def value_cuts(cents: Sequence[int]) -> tuple[int | None, float | None]:
     values = sorted((c for c in cents if c > 0), reverse=True)
     if not values:
         return None, None
-    return values[top_count(len(values)) - 1], statistics.median(values)
+    return values[top_count(len(values)) - 1], middle(values)
 
 
 def winback_band(cents: int, tier: str, cuts: tuple[int | None, float | None]) -> str:
@@ -198,24 +224,20 @@ def coverage(stakeholders: int, decision_makers: int, only: tuple[str, str | Non
     `only` is (name, role) of the single stakeholder; `best_dm` (name, level) of
     the decision-maker with the deepest relationship.
     """
-    problems: list[str] = []
-    advice: list[str] = []
     if stakeholders == 0:
         return ["no stakeholders", "no decision-maker"], "nobody known there — find the decision-maker and the buyer"
+    problems: list[str] = []
+    advice: list[str] = []
     if stakeholders == 1 and only is not None:
         problems.append("one stakeholder")
         advice.append(f"only {only[0]} ({only[1] or 'no role'}) — widen")
     if decision_makers == 0:
         problems.append("no decision-maker")
         advice.append("no decision-maker known — find who signs off")
-    elif best_dm is not None and ladder_level(best_dm[1]) < ladder_level("partner"):
+    elif best_dm is not None and LEVEL_RANK.get(best_dm[1], -1) < PARTNER_RANK:  # type: ignore[arg-type]
         problems.append("decision-maker below partner")
         advice.append(f"deepen {best_dm[0]} (decision-maker, {best_dm[1] or 'no level'}) to partner")
-    return problems, "; ".join(advice)
-
-
-def ladder_level(level: str | None) -> int:
-    return LEVEL_RANK.get(level, -1) if level is not None else -1
+    return problems, advice[0] if len(advice) == 1 else "; ".join(advice)
 
 
 # -- activity ------------------------------------------------------------------------
@@ -233,16 +255,18 @@ def week_starts(on: date, weeks: int) -> list[date]:
 
 # -- the reports' JSON, from the store's aggregate rows -------------------------------------
 
-def coverage_report(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+def coverage_report(rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
+    """The coverage JSON from the store's tuples (customer_id, customer, tier, stakeholders,
+    decision_makers, only_name, only_role, dm_name, dm_rank, cents); dm_rank indexes
+    LEVEL_ORDER (-1: no level)."""
     out = []
-    for r in rows:
-        only = (r["any_name"], r["any_role"]) if r["stakeholders"] == 1 else None
-        best = (r["dm_name"], r["dm_level"]) if r["dm_name"] is not None else None
-        problems, advice = coverage(int(r["stakeholders"]), int(r["decision_makers"]), only, best)
+    append = out.append
+    for cid, name, tier, n, dms, only_name, only_role, dm_name, dm_rank, cents in rows:
+        best = None if dm_name is None else (dm_name, LEVEL_ORDER[dm_rank] if dm_rank >= 0 else None)
+        problems, advice = coverage(n, dms, (only_name, only_role) if n == 1 else None, best)
         if problems:
-            out.append({"customer_id": r["customer_id"], "customer": r["customer"], "tier": r["tier"],
-                        "stakeholders": int(r["stakeholders"]), "problems": problems,
-                        "advice": advice, "value": money(r["cents"])})
+            append({"customer_id": cid, "customer": name, "tier": tier, "stakeholders": n,
+                    "problems": problems, "advice": advice, "value": round((cents or 0) / 100, 2)})
     return out
 
 
@@ -304,26 +328,29 @@ def churn_report(rows: Sequence[dict[str, Any]], since: date, until: date) -> di
             "by_tier": by_tier}
 
 
-def value_report(rows: Sequence[dict[str, Any]], on: date, *, listed: bool = True
-                 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The value report's JSON (its `rfm` list only when `listed`), and the Pareto tenths."""
-    cents = sorted((int(r["cents"]) for r in rows), reverse=True)
-    report = {"customers": len(rows), "revenue": money(sum(cents)), "top20_share": top_share(cents),
-              "rfm": rfm(rows, on) if listed else []}
-    return report, pareto(cents)
+def value_report(buyers: Sequence[Buyer], *, listed: bool = True
+                 ) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    """The value report's JSON (its `rfm` list only when `listed`), the Pareto tenths and
+    the RFM segments' summary, from the buyers in customer-id order."""
+    scores = rfm_scores(buyers)
+    cents = sorted((b[2] for b in buyers), reverse=True)
+    report = {"customers": len(buyers), "revenue": money(sum(cents)), "top20_share": top_share(cents),
+              "rfm": rfm(buyers, scores) if listed else []}
+    return report, pareto(cents), ({} if listed else rfm_summary(buyers, scores))
 
 
-def winback_report(lost: Sequence[dict[str, Any]], revenue: dict[int, int]) -> list[dict[str, Any]]:
-    """Lost customers, highest lifetime value first, with band and treatment; `revenue`
-    is every buying customer's lifetime revenue in cents (the book the bands cut)."""
-    cuts = value_cuts(list(revenue.values()))
-    rows = [{**r, "cents": revenue.get(r["customer_id"], 0)} for r in lost]
-    rows.sort(key=lambda r: (-r["cents"], TIER_ORDER.get(r["tier"], 99), r["customer_id"]))
+def winback_report(lost: Sequence[dict[str, Any]], revenues: Sequence[int]) -> list[dict[str, Any]]:
+    """Lost customers (with their lifetime `cents`), highest lifetime value first, with band
+    and treatment; `revenues` is every buying customer's lifetime revenue in cents (the book
+    the bands cut)."""
+    cuts = value_cuts(revenues)
+    rows = sorted(lost, key=lambda r: (-int(r["cents"]), TIER_ORDER.get(r["tier"], 99), r["customer_id"]))
     out = []
     for r in rows:
-        band = winback_band(r["cents"], r["tier"], cuts)
+        cents = int(r["cents"])
+        band = winback_band(cents, r["tier"], cuts)
         out.append({"customer_id": r["customer_id"], "customer": r["customer"],
-                    "lifetime_value": money(r["cents"]), "lost_on": r["lost_on"], "band": band,
+                    "lifetime_value": money(cents), "lost_on": r["lost_on"], "band": band,
                     "treatment": TREATMENTS[band], "tier": r["tier"]})
     return out
 
@@ -333,8 +360,12 @@ def activity_report(day_rows: Sequence[dict[str, Any]], silent: Sequence[dict[st
     starts = week_starts(on, weeks)
     table = {s: {"week_start": s.isoformat(), "contacts": 0, "by_channel": {}, "by_purpose": {}}
              for s in starts}
+    weeks_of: dict[str, dict[str, Any] | None] = {}  # a day's week, found once per day
     for r in day_rows:
-        week = table.get(week_start(date.fromisoformat(r["date"])))
+        day = r["date"]
+        if day not in weeks_of:
+            weeks_of[day] = table.get(week_start(date.fromisoformat(day)))
+        week = weeks_of[day]
         if week is None:
             continue
         n = int(r["n"])

@@ -7,11 +7,13 @@ or (for value and RFM) one aggregated row per buying customer.
 Speed on a big book (100,000 customers, 1,000,000 contacts, 500,000
 purchases): an aggregate reads a covering index when one holds every column
 it needs (revenue per customer: purchase (customer_id, date, amount_cents);
-contacts per day: interaction (date, id, channel, purpose); schema 0004), and
-otherwise the table whole, in file order (`whole_table`), since walking an
-index that does not cover the query would add a random row lookup per row.
+contacts per day: interaction (date, id, channel, purpose); schema 0004).
 Per-customer values that one index answers (the stage on a day, the change
-before a change, a customer's purchases) are scalar subqueries on that index.
+before a change, a customer's purchases and stakeholders) are scalar
+subqueries on that index; on SQLite they beat joining aggregates of whole
+tables, and window functions, which copy every row into a buffer first. Where
+a report lists tens of thousands of customers, rows come back as tuples
+(`Database.tuples`) and groups are keyed by integers rather than text.
 
 "As of" a day (`--on`): purchases, contacts and stage changes dated after it
 are ignored; on today the stored current stage and last contact are used.
@@ -26,15 +28,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from crmcli.core.vocabulary import LEVEL_ORDER, TIERS
+from crmcli.core.vocabulary import LADDER, LEVEL_ORDER, TIERS
 from crmcli.store.db import Database, Row
-
-
-def whole_table(dialect: str, table: str, alias: str = "") -> str:
-    """`table [alias]` to be read whole: on SQLite, NOT INDEXED (a full scan, then a sort),
-    which beats an index range covering most rows; PostgreSQL's planner chooses well."""
-    named = f"{table} {alias}".strip()
-    return f"{named} NOT INDEXED" if dialect == "sqlite" else named
 
 
 def days_between(dialect: str, start: str, end: str) -> str:
@@ -67,14 +62,6 @@ def _stage_on(on_param: str = ":on") -> str:
     """The stage customer c stood at on a day (its latest stage change by then)."""
     return (f"(SELECT sc.stage FROM stage_change sc WHERE sc.customer_id = c.id AND sc.at <= {on_param} "
             "ORDER BY sc.at DESC, sc.id DESC LIMIT 1)")
-
-
-def _revenue(db: Database, window: str = "date <= :on", *, details: bool = True,
-             owner: str | None = None) -> str:
-    """Per buying customer: revenue in cents (with `details`: purchases, last purchase date)."""
-    more = ", count(*) AS purchases, max(date) AS last_purchase" if details else ""
-    return (f"SELECT customer_id, sum(amount_cents) AS cents{more} "
-            f"FROM purchase WHERE {window}{_mine(owner)} GROUP BY customer_id")  # index-only, no sort
 
 
 # -- coverage -------------------------------------------------------------------------
@@ -117,62 +104,65 @@ def coverage_top(db: Database, on: date, today: date, tier: str, limit: int,
     return [r["id"] for r in db.rows(sql, params)]
 
 
-def coverage(db: Database, on: date, today: date, ids: list[int] | None = None,
-             owner: str | None = None) -> list[Row]:
-    """Single-threaded company accounts (all, or those of `ids`) with what their coverage
-    rests on; ranked by tier, then lifetime value.
+# A customer's stakeholders in one number, from one probe of their index: how many (× SPAN²),
+# how many decision-makers (× SPAN) and the deepest decision-maker level's rank + 1 (0: none).
+SPAN = 1 << 16
 
-    `dm_name`/`dm_level` name the deepest decision-maker relationship; `any_name` and
-    `any_role` the stakeholder when there is only one.
+
+def coverage(db: Database, on: date, today: date, ids: list[int] | None = None,
+             owner: str | None = None) -> list[tuple]:
+    """Single-threaded company accounts (all, or those of `ids`), ranked by tier, then lifetime
+    value, as tuples (customer_id, customer, tier, stakeholders, decision_makers, only_name,
+    only_role, dm_name, dm_rank, cents): `only_*` the stakeholder when there is only one,
+    `dm_name` the decision-maker with the deepest relationship when it is below partner, and
+    `dm_rank` that relationship's index in LEVEL_ORDER (-1: no level, or no decision-maker).
+
+    Per company account: its revenue and its stakeholders are each one index probe (cheaper
+    on SQLite than joining two per-customer aggregates of the whole book), and names are
+    read only for the accounts whose advice names someone.
     """
     params: dict = {"on": on.isoformat()}
-    only_c = only_st = only_p = ""
-    stakeholders, purchases = whole_table(db.dialect, "stakeholder", "st"), "purchase"
+    only_c = ""
     if ids is not None:  # a few customers: their rows by index
         marks, more = db.in_list("id", ids or [0])
         params.update(more)
-        only_c, only_st, only_p = (f" AND c.id IN {marks}", f" WHERE st.customer_id IN {marks}",
-                                   f" AND customer_id IN {marks}")
-        stakeholders = "stakeholder st"
-    elif owner is not None:  # the rep's customers, their people and purchases
+        only_c = f" AND c.id IN {marks}"
+    elif owner is not None:
         params["owner"] = owner
-        only_c, only_st, only_p = _of(owner), " WHERE 1 = 1" + _mine(owner, "st.customer_id"), _mine(owner)
+        only_c = _of(owner)
     partner = LEVEL_ORDER.index("partner")
-    rank = _rank("level", LEVEL_ORDER)
+    rank = _rank(_level(on, today), LEVEL_ORDER)
+    dm = "st.role = 'decision-maker'"
     sql = f"""
-        WITH s AS (SELECT st.customer_id, st.name, st.role, {_level(on, today)} AS level
-                   FROM {stakeholders}{only_st}),
-        agg AS (
-            SELECT customer_id, count(*) AS n,
-                   sum(CASE WHEN role = 'decision-maker' THEN 1 ELSE 0 END) AS dms,
-                   max(CASE WHEN role = 'decision-maker' THEN {rank} END) AS dm_rank,
-                   max(CASE WHEN role = 'decision-maker'
-                       THEN CAST({rank} + 1 AS TEXT) || '|' || name END) AS best_dm,
-                   min(name) AS any_name, min(role) AS any_role
-            FROM s GROUP BY customer_id),
-        rev AS (SELECT customer_id, sum(amount_cents) AS cents FROM {purchases}
-                WHERE date <= :on{only_p} GROUP BY customer_id)
-        SELECT c.id AS customer_id, c.name AS customer, c.tier, coalesce(a.n, 0) AS stakeholders,
-               coalesce(a.dms, 0) AS decision_makers, a.any_name, a.any_role, a.dm_rank, a.best_dm,
-               coalesce(r.cents, 0) AS cents
-        FROM customer c
-        LEFT JOIN agg a ON a.customer_id = c.id
-        LEFT JOIN rev r ON r.customer_id = c.id
-        WHERE {_COMPANIES}{only_c}
-          AND (a.n IS NULL OR a.n <= 1 OR a.dms = 0 OR a.dm_rank < {partner})
-        ORDER BY {_rank('c.tier', TIERS.keys)}, coalesce(r.cents, 0) DESC, c.name_key, c.id
+        WITH t AS MATERIALIZED (
+            SELECT c.id, c.name, c.tier, c.name_key,
+                   coalesce((SELECT CAST(sum(p.amount_cents) AS BIGINT) FROM purchase p
+                             WHERE p.customer_id = c.id AND p.date <= :on), 0) AS cents,
+                   (SELECT count(*) * {SPAN * SPAN} + count(CASE WHEN {dm} THEN 1 END) * {SPAN}
+                           + coalesce(max(CASE WHEN {dm} THEN {rank} END), -1) + 1
+                    FROM stakeholder st WHERE st.customer_id = c.id) AS k
+            FROM customer c WHERE {_COMPANIES}{only_c}),
+        f AS MATERIALIZED (
+            SELECT id, name, tier, name_key, cents, k / {SPAN * SPAN} AS n, (k / {SPAN}) % {SPAN} AS dms,
+                   k % {SPAN} - 1 AS dm_rank
+            FROM t WHERE k / {SPAN * SPAN} <= 1 OR (k / {SPAN}) % {SPAN} = 0 OR k % {SPAN} - 1 < {partner})
+        SELECT id, name, tier, n, dms,
+               CASE WHEN n = 1 THEN (SELECT st.name FROM stakeholder st WHERE st.customer_id = f.id) END AS only_name,
+               CASE WHEN n = 1 THEN (SELECT st.role FROM stakeholder st WHERE st.customer_id = f.id) END AS only_role,
+               CASE WHEN dms > 0 AND dm_rank < {partner} THEN (SELECT st.name FROM stakeholder st
+                   WHERE st.customer_id = f.id AND {dm} AND {rank} = f.dm_rank
+                   ORDER BY st.name DESC LIMIT 1) END AS dm_name,
+               dm_rank, cents
+        FROM f
+        ORDER BY {_rank('tier', TIERS.keys)}, cents DESC, name_key, id
     """
-    rows = db.rows(sql, params)
-    for r in rows:
-        best = r.pop("best_dm")
-        r["dm_name"] = best.split("|", 1)[1] if best else None
-        rank_ = r.pop("dm_rank")
-        r["dm_level"] = LEVEL_ORDER[rank_] if rank_ is not None and rank_ >= 0 else None
-    return rows
+    if db.dialect == "sqlite":
+        return db.tuples(sql, params)
+    return [(*r[:3], int(r[3]), int(r[4]), *r[5:8], int(r[8]), int(r[9])) for r in db.tuples(sql, params)]
 
 
 def coverage_shown(db: Database, on: date, today: date, limit: int,
-                   owner: str | None = None) -> tuple[list[Row], int]:
+                   owner: str | None = None) -> tuple[list[tuple], int]:
     """The first `limit` single-threaded accounts in rank order, and how many there are:
     the top tiers are searched first, so a big book costs one index probe per customer."""
     counts = coverage_counts(db, on, today, owner)
@@ -197,21 +187,37 @@ def stage_counts(db: Database, on: date, today: date, owner: str | None = None) 
     return {r["stage"]: int(r["n"]) for r in db.rows(sql, _params(owner, on=on.isoformat()))}
 
 
+# The stages a stage change can end, each with a small number: the change before a change
+# comes back as one integer, days * STAGE_CODES + the stage's number, so the 130,000 changes
+# of a year are grouped on integers (grouping on text costs twice as much on SQLite).
+MOVE_STAGES = (*LADDER, "lost")
+STAGE_CODES = 8  # > len(MOVE_STAGES); the last code is "some other stage"
+
+
 def stage_moves(db: Database, since: date, on: date, owner: str | None = None) -> list[Row]:
     """(before, after, days, n): stage changes dated after `since` up to `on`, with the stage
-    they ended and how many days it had lasted."""
-    days = days_between(db.dialect, "substr(prev, 1, 10)", "at")
+    they ended and how many days it had lasted.
+
+    The change before each change is one probe of the covering index stage_change
+    (customer_id, at, id, stage), in (at, id) order; it is faster on SQLite than LAG() over
+    the whole table, which copies every change into a window buffer first."""
+    code = _rank("p.stage", MOVE_STAGES).replace("ELSE -1", f"ELSE {STAGE_CODES - 1}")
+    days = days_between(db.dialect, "p.at", "sc.at")
     sql = f"""
         WITH t AS MATERIALIZED (
-            SELECT sc.stage, sc.at, (SELECT p.at || ' ' || p.stage FROM stage_change p
+            SELECT sc.stage, (SELECT {days} * {STAGE_CODES} + {code} FROM stage_change p
                 WHERE p.customer_id = sc.customer_id AND p.at <= sc.at
                   AND (p.at < sc.at OR p.id < sc.id)
                 ORDER BY p.at DESC, p.id DESC LIMIT 1) AS prev
             FROM stage_change sc WHERE sc.at > :since AND sc.at <= :on{_mine(owner, "sc.customer_id")})
-        SELECT substr(prev, 12) AS before, stage AS after, {days} AS days, count(*) AS n
-        FROM t WHERE prev IS NOT NULL GROUP BY 1, 2, 3
+        SELECT prev, stage AS after, count(*) AS n FROM t WHERE prev IS NOT NULL GROUP BY prev, stage
     """
-    return db.rows(sql, _params(owner, on=on.isoformat(), since=since.isoformat()))
+    out = []
+    for r in db.rows(sql, _params(owner, on=on.isoformat(), since=since.isoformat())):
+        days_, stage = divmod(int(r["prev"]), STAGE_CODES)
+        before = MOVE_STAGES[stage] if stage < len(MOVE_STAGES) else "?"
+        out.append({"before": before, "after": r["after"], "days": days_, "n": r["n"]})
+    return out
 
 
 # -- churn ------------------------------------------------------------------------------
@@ -232,33 +238,44 @@ def churn(db: Database, since: date, until: date, owner: str | None = None) -> l
 
 # -- value --------------------------------------------------------------------------------
 
-def customer_revenue(db: Database, on: date, since: date | None = None, *, names: bool = True,
-                     owner: str | None = None) -> list[Row]:
-    """One row per buying customer: revenue (cents), purchases, last purchase date
-    (and, with `names`, the customer's name and tier)."""
+def buyers(db: Database, on: date, since: date | None = None, *, names: bool = True,
+           owner: str | None = None) -> list[tuple]:
+    """One tuple per buying customer, in customer-id order: (customer_id, name (None without
+    `names`), revenue in cents, purchases, days from the last purchase to `on`)."""
     window = "date <= :on" + (" AND date >= :since" if since else "")
-    sql = _revenue(db, window, owner=owner)
-    if names:
-        sql = (f"WITH t AS ({sql}) SELECT t.customer_id, c.name AS customer, c.tier, t.cents, "
-               "t.purchases, t.last_purchase FROM t JOIN customer c ON c.id = t.customer_id")
-    return db.rows(sql, _params(owner, on=on.isoformat(), since=since.isoformat() if since else None))
+    recency = days_between(db.dialect, "max(date)", ":on")
+    # Read backwards (ORDER BY … DESC): the index gives each customer's purchases newest
+    # first, and SQLite's max() then keeps its first value instead of copying every later one.
+    sql = (f"SELECT customer_id, {'' if names else 'NULL AS name, '}CAST(sum(amount_cents) AS BIGINT) AS cents, "
+           f"count(*) AS purchases, {recency} AS recency FROM purchase WHERE {window}{_mine(owner)} "
+           "GROUP BY customer_id ORDER BY customer_id DESC")
+    if names:  # the names of the buyers only, after grouping
+        sql = (f"WITH t AS MATERIALIZED ({sql}) SELECT t.customer_id, c.name, t.cents, t.purchases, t.recency "
+               "FROM t JOIN customer c ON c.id = t.customer_id")
+    found = db.tuples(sql, _params(owner, on=on.isoformat(), since=since.isoformat() if since else None))
+    found.sort()  # by id; linear, as the rows come in (reverse) id order
+    return found
 
 
-def revenue_by_customer(db: Database, on: date, owner: str | None = None) -> dict[int, int]:
-    """Lifetime revenue (cents) of every buying customer (of the rep's), by customer id."""
-    cur = db.rows(_revenue(db, details=False, owner=owner), _params(owner, on=on.isoformat()))
-    return {int(r["customer_id"]): int(r["cents"]) for r in cur}
+def revenues(db: Database, on: date, owner: str | None = None) -> list[int]:
+    """Lifetime revenue (cents) of every buying customer (of the rep's), in no order."""
+    sql = (f"SELECT CAST(sum(amount_cents) AS BIGINT) AS cents FROM purchase WHERE date <= :on{_mine(owner)} "
+           "GROUP BY customer_id")
+    return [r[0] for r in db.tuples(sql, _params(owner, on=on.isoformat()))]
 
 
 # -- win-back ------------------------------------------------------------------------------
 
 def lost_customers(db: Database, on: date, today: date, owner: str | None = None) -> list[Row]:
-    """Customers standing at `lost` on the day, with the day they were lost."""
+    """Customers standing at `lost` on the day, with the day they were lost and their
+    lifetime revenue in cents."""
     stage = "c.stage" if on >= today else _stage_on()
     sql = f"""
         SELECT c.id AS customer_id, c.name AS customer, c.tier,
                (SELECT max(sc.at) FROM stage_change sc WHERE sc.customer_id = c.id
-                AND sc.stage = 'lost' AND sc.at <= :on) AS lost_on
+                AND sc.stage = 'lost' AND sc.at <= :on) AS lost_on,
+               coalesce((SELECT CAST(sum(p.amount_cents) AS BIGINT) FROM purchase p
+                WHERE p.customer_id = c.id AND p.date <= :on), 0) AS cents
         FROM customer c WHERE {stage} = 'lost' AND c.since <= :on{_of(owner)}
     """
     return db.rows(sql, _params(owner, on=on.isoformat()))
@@ -279,11 +296,23 @@ def longest_silent(db: Database, on: date, today: date, limit: int, owner: str |
     """Customers on the book (not lost) whose last contact lies furthest back; never
     contacted counts from the day they joined the book."""
     if on >= today:
-        last = "c.last_contact"
-    else:
-        last = ("coalesce((SELECT max(i.date) FROM interaction i WHERE i.customer_id = c.id "
-                "AND i.date <= :on), CASE WHEN c.imported_last_contact <= :on "
-                "THEN c.imported_last_contact END)")
+        # Today the stored last contact is exact: the contacted customers come in the order of
+        # its index (last_contact, id), and only the few never contacted need sorting (by since).
+        book = f"c.stage <> 'lost' AND c.since <= :on{_of(owner)}"
+        columns = "c.id AS customer_id, c.name AS customer, c.last_contact, c.since"
+        sql = f"""
+            SELECT customer_id, customer, last_contact, since FROM (
+                SELECT * FROM (SELECT {columns} FROM customer c WHERE c.last_contact IS NULL AND {book}
+                               ORDER BY c.since, c.id LIMIT :limit) never
+                UNION ALL
+                SELECT * FROM (SELECT {columns} FROM customer c WHERE c.last_contact IS NOT NULL AND {book}
+                               ORDER BY c.last_contact, c.id LIMIT :limit) contacted) t
+            ORDER BY coalesce(last_contact, since), customer_id LIMIT :limit
+        """
+        return db.rows(sql, _params(owner, on=on.isoformat(), limit=limit))
+    last = ("coalesce((SELECT max(i.date) FROM interaction i WHERE i.customer_id = c.id "
+            "AND i.date <= :on), CASE WHEN c.imported_last_contact <= :on "
+            "THEN c.imported_last_contact END)")
     sql = f"""
         WITH t AS MATERIALIZED (
             SELECT c.id AS customer_id, c.name AS customer, {last} AS last_contact, c.since

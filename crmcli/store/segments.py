@@ -60,9 +60,9 @@ class Sql:
     def scalar(self, measure: str, key: str | None, expr: str, *, text: bool = False) -> str:
         """`expr` (with {v} for the measured value) evaluated for customer c."""
         on = self.on_param
-        if measure == "years-since-purchase":
-            return (f"(SELECT {expr.format(v='max(p.date)')} FROM purchase p "
-                    f"WHERE p.customer_id = c.id AND p.date <= {on})")
+        if measure == "years-since-purchase":  # the latest purchase: one step down the index
+            return (f"(SELECT {expr.format(v='p.date')} FROM purchase p "
+                    f"WHERE p.customer_id = c.id AND p.date <= {on} ORDER BY p.date DESC LIMIT 1)")
         if measure == "days-since-contact":  # never contacted: counted from joining the book
             if self._live:
                 return f"({expr.format(v='coalesce(c.last_contact, c.since)')})"
