@@ -13,7 +13,7 @@ covering index alone). Then, as a user runs them (a new process each, output to 
 
     crm due                       as rep01 (config user.name), on the server
     crm due --all --limit 50      the manager's view, on the server
-    crm due                       on the SQLite file itself, for comparison
+    crm due [--limit 50]          on the SQLite file itself, for comparison
 
 and prints median and minimum wall times, and the server's plan of the agenda query for one
 rep and for all (EXPLAIN ANALYZE: index scans on customer, no scan of the contact history).
@@ -111,6 +111,7 @@ def time_commands(url: str, book: Path, runs: int) -> list[Job]:
         Job("crm due (rep01, PostgreSQL)", "server", [*crm, "due"], server),
         Job("crm due --all --limit 50 (PostgreSQL)", "server", [*crm, "due", "--all", "--limit", "50"], server),
         Job("crm due (SQLite file)", "file", [*crm, "--db", str(book), "due"], base),
+        Job("crm due --limit 50 (SQLite file)", "file", [*crm, "--db", str(book), "due", "--limit", "50"], base),
     ]
     for job in jobs:  # warm-up: page cache, server buffers, compiled bytecode
         run_once(job)
