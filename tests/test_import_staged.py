@@ -70,7 +70,7 @@ def test_staged_history_import_writes_what_the_chunk_path_writes(crm, tmp_path: 
     monkeypatch.setattr(importer, "BULK_MIN_ROWS", bulk_min)
     staged = import_both(crm, tmp_path / "staged.db", files)
     with monkeypatch.context() as m:
-        m.setattr(importer.History, "start", lambda self, run: None)  # the chunk-by-chunk path
+        m.setattr(importer.History, "bulk", lambda self, db, options: False)  # chunk by chunk
         chunked = import_both(crm, tmp_path / "chunked.db", files)
     assert staged == chunked
     assert [c["history"]["skipped"] for c in staged] == [2, 3]

@@ -137,15 +137,10 @@ def _import_csv(s: Session, kind: str, file: Path, options: Any, maps: list[str]
             rejects = csv_write.RejectsFile(Path(f"{file}.rejects.csv"), source.header, source.delimiter)
             options.on_reject = lambda record, reason: rejects.add(record.raw, f"line {record.line}: {reason}")
 
-        def records() -> Iterator[importer.Record]:
-            for line, row in source.rows():
-                fields, problem = hmap.record(row)
-                yield importer.Record(line, fields, row, problem)
-
         try:
             with _progress(source, options):
-                summary = importer.import_records(s.db, kind, records(), options, str(file),
-                                                  source.sha256)
+                summary = importer.import_records(s.db, kind, importer.CsvRows(source.rows(), hmap),
+                                                  options, str(file), source.sha256)
             rejects_path = rejects.finish() if rejects else None
         finally:
             if rejects:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 _SPACES = re.compile(r"\s+")
 # Unicode category Cc is exactly these 65 code points; a regex tests them far faster than
 # unicodedata per character (importers clean millions of names).
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 _NOT_ASCII_DIGIT = re.compile("[^0-9]+")
+MAX_NAME = 200  # characters
 
 
 def name_key(name: str) -> str:
@@ -41,11 +43,19 @@ def clean_name(name: str | None, what: str = "name") -> str:
     cleaned = (name or "").strip()
     if not cleaned:
         raise CrmError(f"The {what} must not be empty; give a name such as 'Acme Trading' or 王小明.")
-    if len(cleaned) > 200:
-        raise CrmError(f"The {what} is {len(cleaned)} characters long; 200 is the most accepted.")
+    if len(cleaned) > MAX_NAME:
+        raise CrmError(f"The {what} is {len(cleaned)} characters long; {MAX_NAME} is the most accepted.")
     if _CONTROL.search(cleaned):
         raise CrmError(f"The {what} {cleaned[:40]!r} contains control characters; use plain text.")
     return cleaned
+
+
+def all_clean(names: Iterable[str]) -> bool:
+    """Whether `clean_name` returns every one of these names unchanged (none refused, none
+    trimmed): a column of names checked at once, the exact refusal left to `clean_name`."""
+    names = list(names)
+    return (all(names) and max(map(len, names), default=0) <= MAX_NAME
+            and list(map(str.strip, names)) == names and not _CONTROL.search("".join(names)))
 
 
 def is_cjk(text: str) -> bool:

@@ -317,6 +317,42 @@ class HeaderMap:
             out[NOTE] = "\n".join(([out[NOTE]] if out.get(NOTE) else []) + extra)
         return out, None
 
+    # -- a chunk of rows, column by column ---------------------------------------------
+    @property
+    def plain(self) -> bool:
+        """Whether each field is one column read as it stands (what `by_field` handles)."""
+        return not (self.excel_quoted or self._labels or self._multi or self.note_columns
+                    or self._parts)
+
+    def by_field(self, rows: list[list[str]]) -> dict[str, list[str]] | None:
+        """The chunk's cells by field, trimmed ('' when empty): what `record` gives row by row.
+
+        None when some row needs `record` itself (a plain map is required, and every row
+        must be as wide as the header, with no overlong cell and no `a ::: b` value), so
+        the caller takes the chunk row by row. Column-wise, a million rows cost a few
+        C-level passes instead of a dict each.
+        """
+        if not self.plain or not rows:
+            return None
+        width = self.width
+        if any(len(r) != width for r in rows):
+            return None
+        by_column = list(zip(*rows))
+        if max(max(map(len, col)) for col in by_column) > MAX_CELL:
+            return None
+        out: dict[str, list[str]] = {}
+        strip = str.strip
+        for name, i in self._single:
+            col = list(map(strip, by_column[i]))
+            if name in _MULTI_VALUED and any(":::" in v for v in col):
+                return None
+            out[name] = col
+        for i in self.noise:
+            if i not in self.noise_used and any(v.strip().casefold() not in _TRIVIAL
+                                                for v in set(by_column[i])):
+                self.noise_used.add(i)
+        return out
+
     def _value(self, cells: list[str], i: int) -> str:
         text = cells[i].strip()
         if not text:

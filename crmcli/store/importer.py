@@ -30,7 +30,9 @@ What one call does, inside one transaction (all or nothing):
   every customer touched (store.due), and closes follow-ups that the imported
   contacts answered. A history import that skips duplicates (the default) on
   SQLite stages its resolved rows in a temporary table and matches and writes
-  them set-based at the end, with the same outcome (`_StagedHistory`).
+  them set-based at the end, with the same outcome (`_StagedHistory`); given a CSV file
+  (`CsvRows`) with a plain header, it reads each chunk column by column (`Kind.read_columns`,
+  History), and any chunk holding an unusual row row by row, so messages stay the same.
 - records the batch: one `import_batch` row (file, sha256, kind, counts) and
   one `import_item` per created or updated row (`before`: JSON of the changed
   fields' old values), so `crm import undo` can take it back; a run of new ids
@@ -44,14 +46,16 @@ calls `register_kind`; its CSV headers are registered in io/headers.py.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple
 
-from crmcli.core.names import clean_name, name_key
-from crmcli.core.records import customer_values, interaction_values, stakeholder_values
+from crmcli.core import records
+from crmcli.core.names import all_clean, clean_name, name_key
+from crmcli.core.records import MAX_TEXT, customer_values, interaction_values, stakeholder_values
 from crmcli.errors import CrmError
 from crmcli.io import values as cells
 from crmcli.store.clock import now_stamp
@@ -59,6 +63,7 @@ from crmcli.store.db import Database, Row
 
 CHUNK = 500  # keys per SQL lookup (IN lists, VALUES joins)
 RECORDS_PER_CHUNK = 2000  # records validated, matched and written together
+COLUMN_CACHE_LIMIT = 120_000  # distinct texts remembered per column (names recur over a file)
 MAX_LISTED = 20
 CONFLICT_MODES = ("skip", "update", "fail")
 PHONE_MATCH_DIGITS = 6  # shorter numbers (extensions, "0") identify nobody
@@ -69,6 +74,7 @@ IMPORT_CACHE_KIB = 16 * 1024  # SQLite page cache (and sort memory) during an im
 # but the rebuild reads the whole table, so a small import into a large book keeps them.
 BULK_MIN_ROWS = 5000
 BULK_TABLE_SHARE = 4
+BULK_WITHOUT_FK_CHECKS = True  # see _SqlitePlanner
 
 
 class Record(NamedTuple):
@@ -154,6 +160,9 @@ class ImportRefused(CrmError):
         self.summary = summary
 
 
+INVALID = object()  # Run.column: the text of this cell is refused
+
+
 class _RollBack(Exception):
     """Ends a dry run: the transaction is rolled back, the summary kept."""
 
@@ -175,6 +184,24 @@ class Kind:
 
     def start(self, run: Run) -> None:
         """Before the first chunk (a kind that stages its rows sets that up here)."""
+
+    def bulk(self, db: Database, options: Options) -> bool:
+        """Whether this import is written set-based from ids it resolved itself (_SqlitePlanner)."""
+        return False
+
+    def columnar(self, run: Run) -> bool:
+        """Whether this import can take CSV rows column by column (`read_columns`, `apply_columns`)."""
+        return False
+
+    def read_columns(self, run: Run, columns: dict[str, list[str]], size: int) -> Any:
+        """Validate a chunk given column by column (HeaderMap.by_field); what `apply_columns`
+        needs, or None when some row is invalid (the chunk is then taken row by row, so every
+        problem is reported exactly as `validate` words it). Writes nothing."""
+        return None
+
+    def apply_columns(self, run: Run, prepared: Any) -> None:
+        """Match and write a chunk that `read_columns` validated."""
+        raise NotImplementedError
 
     def finish(self, run: Run) -> None:
         """After the last chunk of an import that is not refused, before the refresh."""
@@ -220,7 +247,7 @@ def import_records(db: Database, kind: str, records: Iterable[Record | tuple], o
     for name in spec.record_kinds:
         summary.of(name)
     run = Run(db, options, summary, spec)
-    planner = _SqlitePlanner(db)
+    planner = _SqlitePlanner(db, bulk=spec.bulk(db, options))
     try:
         with planner, db.transaction():
             if not options.dry_run:
@@ -229,7 +256,11 @@ def import_records(db: Database, kind: str, records: Iterable[Record | tuple], o
                     {"f": source_name, "s": sha256, "k": kind, "at": run.stamp},
                 )
             run.start()
-            for chunk in _chunks(records, options.chunk_size):
+            if isinstance(records, CsvRows) and spec.columnar(run) and records.hmap.plain:
+                chunks: Iterable[list[Record] | RowChunk] = records.chunks(options.chunk_size)
+            else:
+                chunks = _chunks(records, options.chunk_size)
+            for chunk in chunks:
                 run.process(chunk)
             run.finish()
             if summary.refused and not options.skip_invalid and not options.dry_run:
@@ -247,11 +278,20 @@ class _SqlitePlanner:
     The lookups join a VALUES list to a table on indexed columns; with some
     list lengths SQLite's planner prefers to index the whole table on the fly
     (a second for 100,000 stakeholders, each time). Off for the import, as it was after.
+
+    A `bulk` import (Kind.bulk: one whose every reference is an id it read or created
+    itself in this transaction, written set-based) also turns off SQLite's per-row
+    foreign-key checks: checked again row by row, a million contacts logged spend most
+    of their INSERT looking up customers and stakeholders they were just matched to.
+    The pragma only takes effect outside a transaction, so it is set before BEGIN and
+    restored after the commit or rollback.
     """
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, bulk: bool = False) -> None:
         self.db = db
+        self.bulk = bulk and BULK_WITHOUT_FK_CHECKS
         self.before: Any = None
+        self.foreign_keys: Any = None
 
     def __enter__(self) -> None:
         if self.db.dialect == "sqlite":
@@ -261,11 +301,52 @@ class _SqlitePlanner:
             # A large import touches index pages all over the book: with SQLite's default
             # 2 MiB page cache it re-reads them from the file again and again.
             self.db.run(f"PRAGMA cache_size = {-IMPORT_CACHE_KIB}")
+            if self.bulk:
+                self.foreign_keys = self.db.value("PRAGMA foreign_keys")
+                self.db.run("PRAGMA foreign_keys = OFF")
 
     def __exit__(self, *exc: object) -> None:
         if self.before is not None:
             self.db.run(f"PRAGMA automatic_index = {int(self.before)}")
             self.db.run(f"PRAGMA cache_size = {int(self.cache)}")
+        if self.foreign_keys is not None:
+            self.db.run(f"PRAGMA foreign_keys = {int(self.foreign_keys)}")
+
+
+class CsvRows:
+    """The rows of a CSV file, `(line, cells)`, with the HeaderMap that reads them.
+
+    Iterated, it gives a `Record` per row (HeaderMap.record), as any other input;
+    a kind that can (`Kind.columnar`) takes it in chunks, column by column, instead.
+    """
+
+    def __init__(self, rows: Iterable[tuple[int, list[str]]], hmap: Any) -> None:
+        self.rows, self.hmap = iter(rows), hmap
+
+    def __iter__(self) -> Iterator[Record]:
+        record = self.hmap.record
+        for line, row in self.rows:
+            fields, problem = record(row)
+            yield Record(line, fields, row, problem)
+
+    def chunks(self, size: int) -> Iterator[RowChunk]:
+        rows = self.rows
+        while chunk := list(itertools.islice(rows, size)):
+            yield RowChunk(chunk, self.hmap)
+
+
+class RowChunk(NamedTuple):
+    """Rows of a CSV file read together, column by column where the kind can."""
+
+    rows: list[tuple[int, list[str]]]
+    hmap: Any
+
+    def records(self) -> list[Record]:
+        out = []
+        for line, row in self.rows:
+            fields, problem = self.hmap.record(row)
+            out.append(Record(line, fields, row, problem))
+        return out
 
 
 def _chunks(records: Iterable[Record | tuple], size: int) -> Iterator[list[Record]]:
@@ -306,6 +387,8 @@ class Run:
         self.touched_stakeholders: set[int] = set()
         self.logged_customers: set[int] = set()  # customers given new contacts logged
         self._caches: dict[str, _FieldCache] = {}
+        self._columns: dict[str, dict[str, Any]] = {}  # Run.column's caches
+        self._ids_by_text: dict[str, dict[Any, int]] = {}  # names as written -> ids (bounded)
         self._customers = _Bounded(_CUSTOMER_BRIEF_COLUMNS)  # name_key -> (id, name, name_key)
         self._stakeholders = _Bounded(_STAKEHOLDER_BRIEF_COLUMNS)  # (customer id, name_key) -> brief
         self._defaults: dict[str, dict[str, Any]] = {}
@@ -317,7 +400,14 @@ class Run:
             self.first_new[table] = int(self.db.value(f"SELECT coalesce(max(id), 0) FROM {table}")) + 1
         self.spec.start(self)
 
-    def process(self, chunk: list[Record]) -> None:
+    def process(self, chunk: list[Record] | RowChunk) -> None:
+        """One chunk of the input: validated, matched and written (row by row, or column by
+        column for a RowChunk that the kind reads so; row by row when some row needs it: one
+        the header map cannot read as columns, or an invalid one)."""
+        if isinstance(chunk, RowChunk):
+            if self._process_columns(chunk):
+                return
+            chunk = chunk.records()
         good: list[tuple[Record, Any]] = []
         for record in chunk:
             self.summary.rows += 1
@@ -328,15 +418,49 @@ class Run:
                 good.append((record, self.spec.validate(self, record.fields)))
             except CrmError as e:
                 self.reject(record, e.message)
-        # A file already refused (all or nothing) is only checked from here on, not written,
-        # unless matching itself refuses rows (--on-conflict fail) and must go on.
-        doomed = (self.summary.refused and not self.options.skip_invalid
-                  and not self.options.dry_run and self.options.on_conflict != "fail")
-        if good and not doomed:
+        if good and not self._doomed():
             self.spec.apply(self, good)
         self._flush_items()
         if self.options.on_progress:
             self.options.on_progress(self.summary.rows)
+
+    def _doomed(self) -> bool:
+        # A file already refused (all or nothing) is only checked from here on, not written,
+        # unless matching itself refuses rows (--on-conflict fail) and must go on.
+        return (self.summary.refused and not self.options.skip_invalid
+                and not self.options.dry_run and self.options.on_conflict != "fail")
+
+    def _process_columns(self, chunk: RowChunk) -> bool:
+        """A chunk validated column by column; False (nothing done) when it must go row by row."""
+        columns = chunk.hmap.by_field([row for _, row in chunk.rows])
+        prepared = None if columns is None else self.spec.read_columns(self, columns, len(chunk.rows))
+        if prepared is None:
+            return False
+        self.summary.rows += len(chunk.rows)
+        if not self._doomed():
+            self.spec.apply_columns(self, prepared)
+        self._flush_items()
+        if self.options.on_progress:
+            self.options.on_progress(self.summary.rows)
+        return True
+
+    def column(self, name: str, texts: list[str], convert: Callable[[str], Any]) -> list[Any]:
+        """`convert` of each text of a column, computed once per distinct text (bounded cache);
+        `INVALID` where it raised a CrmError."""
+        cache = self._columns.get(name)
+        if cache is None:
+            cache = self._columns[name] = {}
+        distinct = set(texts)
+        missing = distinct.difference(cache)
+        if len(cache) + len(missing) > COLUMN_CACHE_LIMIT:
+            cache.clear()  # bounded: a column of ever new texts just misses
+            missing = distinct
+        for text in missing:
+            try:
+                cache[text] = convert(text)
+            except CrmError:
+                cache[text] = INVALID
+        return list(map(cache.__getitem__, texts))
 
     def finish(self) -> None:
         from crmcli.store.due import refresh_customers, refresh_stakeholder_contact
@@ -348,6 +472,8 @@ class Run:
         self._customers.clear()
         self._stakeholders.clear()
         self._caches.clear()
+        self._columns.clear()
+        self._ids_by_text.clear()
         self.spec.finish(self)
         if self.logged_customers:
             self._close_answered_follow_ups(sorted(self.logged_customers))
@@ -579,6 +705,76 @@ class Run:
             self.plain_customer(wanted[k].customer_name, since=wanted[k].values["date"]) for k in missing])))
         return ids
 
+    def customer_ids_of_names(self, names: list[str], days: list[str]) -> list[int]:
+        """The customer id of each name of a column (clean names, as all_clean checks), creating
+        the customers not on the book: as `customers_named`, named as on their earliest row
+        of `days`. Ids are remembered by the name as written (a bounded cache of ints)."""
+        known = self._ids_by_text.setdefault("customer", {})
+        ids = list(map(known.get, names))
+        if None not in ids:
+            return ids  # every name seen before: the common case, in C
+        local = {text: known.get(text) for text in set(names)}
+        keys = {text: name_key(text) for text, cid in local.items() if cid is None}
+        found = self._oldest_ids(
+            "SELECT j.value, (SELECT min(id) FROM customer WHERE name_key = j.value) "
+            "FROM json_each(?) j", set(keys.values()))
+        missing = {key for key in keys.values() if key not in found}
+        wanted: dict[str, tuple[str, str]] = {}  # in the order the file names them
+        if missing:
+            for text, day in zip(names, days):
+                key = keys.get(text)
+                if key in missing and (key not in wanted or day < wanted[key][0]):
+                    wanted[key] = (day, text)
+        created = dict(zip(wanted, self.create_customers([
+            self.plain_customer(name, since=day) for day, name in wanted.values()])))
+        for text, key in keys.items():
+            local[text] = found[key] if key in found else created[key]
+        _remember(known, local)
+        return list(map(local.__getitem__, names))
+
+    def contact_ids_of_names(self, customer_ids: list[int], names: list[str]) -> list[int]:
+        """The stakeholder id (0: none) of each (customer id, name) of two columns, creating
+        the contacts not on the book (the last spelling of a name in the chunk, as History.apply)."""
+        known = self._ids_by_text.setdefault("contact", {})
+        pairs = list(zip(customer_ids, names))
+        sids = list(map(known.get, pairs))
+        if None not in sids:
+            return sids
+        # Unknown pairs, or no contact named (those stay 0, and are not remembered).
+        local = {pair: None for pair, sid in zip(pairs, sids) if sid is None and pair[1]}
+        if local:
+            keys = {text: name_key(text) for _, text in local}
+            people: dict[tuple[int, str], str] = {}
+            for cid, text in pairs:
+                if (cid, text) in local:
+                    people[(cid, keys[text])] = text
+
+            def find(wanted: list[tuple[int, str]]) -> dict[tuple[int, str], Row]:
+                found = self._oldest_ids(
+                    "SELECT json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]'), "
+                    "(SELECT min(s.id) FROM stakeholder s WHERE s.name_key = "
+                    "json_extract(j.value, '$[1]') AND s.customer_id = json_extract(j.value, '$[0]')) "
+                    "FROM json_each(?) j", wanted)
+                return {pair: {"id": sid} for pair, sid in found.items()}
+
+            ids = _contact_ids(self, people, find)
+            for cid, text in local:
+                local[(cid, text)] = ids[(cid, keys[text])]
+            _remember(known, local)
+        return [sid if sid is not None else local.get(pair, 0) for pair, sid in zip(pairs, sids)]
+
+    def _oldest_ids(self, sql: str, keys: Iterable[Any]) -> dict[Any, int]:
+        """SQLite: the id the query finds for each key (a string, or a pair), given as one JSON
+        list (json_each): one statement, prepared once, however many keys."""
+        found: dict[Any, int] = {}
+        keys = list(keys)
+        for start in range(0, len(keys), 5000):
+            doc = json.dumps(keys[start:start + 5000], ensure_ascii=False)
+            for *key, row_id in self.db._conn.execute(sql, (doc,)):  # type: ignore[attr-defined]
+                if row_id is not None:
+                    found[key[0] if len(key) == 1 else tuple(key)] = row_id
+        return found
+
     def plain_customer(self, name: str, *, kind: str | None = None, since: str | None = None) -> dict:
         """The values of a customer known only by name (defaults: iron, prospect)."""
         return customer_values({"name": name, "kind": kind, "since": since}, self.today, creating=True)
@@ -753,6 +949,22 @@ class _Bounded(dict):
         """A fresh dict of the cached row (None when not cached)."""
         found = self.get(key)
         return None if found is None else dict(zip(self.columns, found))
+
+
+def _has_json(db: Database) -> bool:
+    """Whether this SQLite has its JSON functions (Run._oldest_ids looks keys up with json_each);
+    without them (SQLite before 3.38 built without JSON1) imports go row by row."""
+    try:
+        return db.value("SELECT count(*) FROM json_each('[1]')") == 1
+    except Exception:  # sqlite3.OperationalError: no such table: json_each
+        return False
+
+
+def _remember(cache: dict[Any, int], found: dict[Any, Any]) -> None:
+    """Keep `found` ids in `cache`, forgetting everything first when it would grow past the limit."""
+    if len(cache) + len(found) > COLUMN_CACHE_LIMIT:
+        cache.clear()
+    cache.update(found)
 
 
 class _FieldCache:
@@ -1115,13 +1327,7 @@ class History(Kind):
             return fixed if fixed is not None else customer_ids[item.customer_key]
 
         people = {(cid_of(i), i.contact_key): i.contact_name for _, i in items if i.contact_key}
-        stakeholder_ids = run.ids_of(run._stakeholders, people, run.find_stakeholders_by_name)
-        missing_people = [pair for pair in people if pair not in stakeholder_ids]
-        new_ids = run.create_stakeholders([
-            {**stakeholder_values({"name": people[pair]}, run.today, creating=True), "customer_id": pair[0]}
-            for pair in missing_people
-        ])
-        stakeholder_ids.update(zip(missing_people, new_ids))
+        stakeholder_ids = _contact_ids(run, people)
 
         staged = run.staged
         if staged is not None:  # matched and written set-based at the end (History.finish)
@@ -1163,15 +1369,89 @@ class History(Kind):
         run.create_interactions([row for _, row in new.values()])
 
 
-    def start(self, run: Run) -> None:
+    # -- column by column (staged imports): what validate and apply do, a chunk at a time --
+    def columnar(self, run: Run) -> bool:
+        return run.staged is not None and _has_json(run.db)
+
+    def read_columns(self, run: Run, columns: dict[str, list[str]], size: int) -> Any:
+        blank = [""] * size
+        get = columns.get
+        field = self._field
+
+        def day(text: str) -> str:
+            if not text:
+                raise CrmError("empty")
+            found = field(run, "date", text)
+            if not found["v"] or found["late"]:
+                raise CrmError("empty or in the future")
+            return found["v"]
+
+        def optional(key: str) -> Callable[[str], Any]:
+            return lambda text: (field(run, key, text)["v"] or "") if text else ""
+
+        def score(text: str) -> int | str:
+            return records.score(cells.whole_number(text)) if text else ""
+
+        notes, feedbacks, next_notes = get("note", blank), get("feedback", blank), get("next_note", blank)
+        if max(max(map(len, notes)), max(map(len, feedbacks)), max(map(len, next_notes))) > MAX_TEXT:
+            return None
+        customers = None if run.options.customer_id is not None else get("customer", blank)
+        contacts = get("contact", blank)
+        # Names are checked a chunk at once; matched (to ids) by apply_columns.
+        if customers is not None and not all_clean(set(customers)):
+            return None
+        if not all_clean(set(contacts).difference(("",))):
+            return None
+        out = {
+            "date": run.column("history.date", get("date", blank), day),
+            "next": run.column("history.next", get("next", blank), optional("next")),
+            "score": run.column("history.score", get("score", blank), score),
+            "channel": run.column("history.channel", get("channel", blank), optional("channel")),
+            "purpose": run.column("history.purpose", get("purpose", blank), optional("purpose")),
+            "note": notes, "feedback": feedbacks, "next_note": next_notes,
+        }
+        if any(INVALID in col for col in out.values()):
+            return None
+        if any(nn and not nx for nn, nx in zip(next_notes, out["next"])):
+            return None  # a next note needs its date (interaction_values says so)
+        out["customer"], out["contact"] = customers, contacts
+        return out
+
+    def apply_columns(self, run: Run, prepared: Any) -> None:
+        days, contacts = prepared["date"], prepared["contact"]
+        fixed = run.options.customer_id
+        cids = ([fixed] * len(days) if fixed is not None
+                else run.customer_ids_of_names(prepared["customer"], days))
+        sids = run.contact_ids_of_names(cids, contacts)
+        run.staged.add_columns(cids, sids, days, prepared["channel"], prepared["purpose"],
+                               prepared["note"], prepared["feedback"], prepared["score"],
+                               prepared["next"], prepared["next_note"])
+
+    def bulk(self, db: Database, options: Options) -> bool:
         # Skipping duplicates needs no per-row outcome, so matching can wait for the whole file
         # and run set-based; --on-conflict update/fail (and PostgreSQL) match chunk by chunk.
-        if run.db.dialect == "sqlite" and run.options.on_conflict == "skip":
+        return db.dialect == "sqlite" and options.on_conflict == "skip"
+
+    def start(self, run: Run) -> None:
+        if self.bulk(run.db, run.options):
             run.staged = _StagedHistory(run)
 
     def finish(self, run: Run) -> None:
         if run.staged is not None:
             run.staged.write()
+
+
+def _contact_ids(run: Run, people: dict[tuple[int, str], str],
+                 find: Callable[[list[Any]], dict[Any, Row]] | None = None) -> dict[tuple[int, str], int]:
+    """Stakeholder ids of (customer id, name key) pairs; those not on the book created (name)."""
+    stakeholder_ids = run.ids_of(run._stakeholders, people, find or run.find_stakeholders_by_name)
+    missing_people = [pair for pair in people if pair not in stakeholder_ids]
+    new_ids = run.create_stakeholders([
+        {**stakeholder_values({"name": people[pair]}, run.today, creating=True), "customer_id": pair[0]}
+        for pair in missing_people
+    ])
+    stakeholder_ids.update(zip(missing_people, new_ids))
+    return stakeholder_ids
 
 
 class _StagedHistory:
@@ -1192,6 +1472,11 @@ class _StagedHistory:
     TABLE = "temp.crm_import_history"
     COLUMNS = ("customer_id", "stakeholder_id", "date", "channel", "purpose", "note", "feedback",
                "score", "next_on", "next_note")
+    EMPTY = (None, 0, None, "", "", "", "", "", "", "")  # how each column stages "none"
+    # What goes into `interaction` from the staged columns ("none" back to NULL).
+    VALUES = ("customer_id", "nullif(stakeholder_id, 0)", "date", "nullif(channel, '')",
+              "nullif(purpose, '')", "nullif(note, '')", "nullif(feedback, '')",
+              "nullif(score, '')", "nullif(next_on, '')", "nullif(next_note, '')")
 
     def __init__(self, run: Run) -> None:
         self.run, self.db = run, run.db
@@ -1206,27 +1491,36 @@ class _StagedHistory:
 
     def add(self, items: list[tuple[Record, Any]], cid_of: Callable[[Any], int],
             stakeholder_ids: dict[tuple[int, str], int]) -> None:
-        rows = []
-        seq = self.count
+        columns: list[list[Any]] = [[] for _ in self.COLUMNS]
         for _, item in items:
             cid = cid_of(item)
-            v = item.values
-            seq += 1
             sid = stakeholder_ids[(cid, item.contact_key)] if item.contact_key else None
-            day, channel, note = v["date"], v["channel"], v["note"]
-            rows.append((seq, hash((cid, sid, day, channel or "", note or "")), cid, sid, day,
-                         channel, v["purpose"], note, v["feedback"], v["score"], v["next_on"],
-                         v["next_note"]))
-        self.count = seq
-        self.db._conn.executemany(self.sql, rows)  # positional: no dict per row
+            v = item.values
+            for column, value in zip(columns, (cid, sid, v["date"], v["channel"], v["purpose"],
+                                               v["note"], v["feedback"], v["score"], v["next_on"],
+                                               v["next_note"])):
+                column.append(value)
+        staged = [[x if x is not None else empty for x in column]
+                  for column, empty in zip(columns, self.EMPTY)]
+        self.add_columns(*staged)
+
+    def add_columns(self, *columns: list[Any]) -> None:
+        """Stage rows given column by column, in COLUMNS order: none is '' (0 for a contact)."""
+        cids, sids, days, channels, notes = (columns[0], columns[1], columns[2], columns[3],
+                                             columns[5])
+        start = self.count + 1
+        self.count += len(cids)
+        hashes = map(hash, zip(cids, sids, days, channels, notes))
+        # Positional tuples with no None: sqlite3 binds None through its adapter lookup,
+        # several times slower than a string or an integer.
+        self.db._conn.executemany(self.sql, zip(itertools.count(start), hashes, *columns))
 
     def write(self) -> None:
         run, db, table = self.run, self.db, self.TABLE
         first = run.first_new["interaction"]
         same = ("i.customer_id = s.customer_id AND i.date = s.date "
-                "AND i.stakeholder_id IS s.stakeholder_id "
-                "AND coalesce(i.channel, '') = coalesce(s.channel, '') "
-                "AND coalesce(i.note, '') = coalesce(s.note, '')")
+                "AND i.stakeholder_id IS nullif(s.stakeholder_id, 0) "
+                "AND coalesce(i.channel, '') = s.channel AND coalesce(i.note, '') = s.note")
         # Duplicates: of a contact on the book (its (customer, date) index), or of an earlier row.
         db.run(f"CREATE TABLE {table}_dup (seq INTEGER PRIMARY KEY)")
         if first > 1:
@@ -1234,19 +1528,21 @@ class _StagedHistory:
                    f"(SELECT 1 FROM interaction i WHERE {same})")
         db.run(
             f"INSERT OR IGNORE INTO {table}_dup SELECT seq FROM (SELECT seq, row_number() OVER ("
-            "PARTITION BY customer_id, stakeholder_id, date, coalesce(channel, ''), coalesce(note, '') "
+            "PARTITION BY customer_id, stakeholder_id, date, channel, note "
             f"ORDER BY seq) AS n FROM {table} "
             f"WHERE h IN (SELECT h FROM {table} GROUP BY h HAVING count(*) > 1)) WHERE n > 1")
         skipped = int(db.value(f"SELECT count(*) FROM {table}_dup"))
         created = self.count - skipped
         rebuild = self._drop_indexes(created, first)
-        columns = ", ".join(self.COLUMNS)
+        # In file order, each new row taking the next id (one writer: max(id) + 1 = `first`),
+        # as the chunk-by-chunk path numbers them.
+        keep = f"WHERE seq NOT IN (SELECT seq FROM {table}_dup) " if skipped else ""
         db.run(
-            f"INSERT INTO interaction (id, {columns}, created_at) "
-            f"SELECT :first - 1 + row_number() OVER (ORDER BY seq), {columns}, :stamp "
-            f"FROM {table} WHERE seq NOT IN (SELECT seq FROM {table}_dup) ORDER BY seq",
-            {"first": first, "stamp": run.stamp},
+            f"INSERT INTO interaction ({', '.join(self.COLUMNS)}, created_at) "
+            f"SELECT {', '.join(self.VALUES)}, :stamp FROM {table} {keep}ORDER BY seq",
+            {"stamp": run.stamp},
         )
+        self._numbered("interaction", first, created)
         for sql in rebuild:
             db.run(sql)
         db.run(f"DROP TABLE {table}_dup")
@@ -1256,13 +1552,13 @@ class _StagedHistory:
         if not created:
             return
         first_follow_up = run.first_new["follow_up"]
-        db.run(
-            f"INSERT INTO follow_up (id, {', '.join(_FOLLOW_UP_COLUMNS)}) "
-            "SELECT :f - 1 + row_number() OVER (ORDER BY id), customer_id, stakeholder_id, id, "
-            "next_on, next_note, :stamp FROM interaction WHERE id >= :first AND next_on IS NOT NULL "
-            "ORDER BY id",
-            {"f": first_follow_up, "first": first, "stamp": run.stamp},
+        follow_ups = db.run(
+            f"INSERT INTO follow_up ({', '.join(_FOLLOW_UP_COLUMNS)}) "
+            "SELECT customer_id, stakeholder_id, id, next_on, next_note, :stamp FROM interaction "
+            "WHERE id >= :first AND next_on IS NOT NULL ORDER BY id",
+            {"first": first, "stamp": run.stamp},
         )
+        self._numbered("follow_up", first_follow_up, follow_ups)
         if run.batch_id is not None:
             run._flush_items(force=True)
             for name, start in (("interaction", first), ("follow_up", first_follow_up)):
@@ -1278,6 +1574,11 @@ class _StagedHistory:
         run.touched_stakeholders.update(r["stakeholder_id"] for r in db.iter_rows(
             "SELECT DISTINCT stakeholder_id FROM interaction WHERE id >= :first "
             "AND stakeholder_id IS NOT NULL", {"first": first}))
+
+    def _numbered(self, table: str, first: int, count: int) -> None:
+        """Rows inserted without ids took max(id) + 1 on: check they are first … first + count - 1."""
+        if count and int(self.db.value(f"SELECT max(id) FROM {table}")) != first + count - 1:
+            raise CrmError(f"The new {table} rows were not numbered as expected; nothing was imported.")
 
     def _drop_indexes(self, created: int, first: int) -> list[str]:
         """Drop the secondary indexes of `interaction` when building them again is cheaper; their SQL."""

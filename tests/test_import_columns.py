@@ -1,0 +1,138 @@
+"""History imports read column by column (store/importer.py `Kind.read_columns`) give what
+the row-by-row path gives.
+
+On SQLite, a history file with a plain header, skipping duplicates (the staged import), is
+validated a chunk at a time, column by column; a chunk with anything unusual (an invalid row,
+a ragged row, a control character in a name) is taken row by row. These tests import the same
+files both ways, with tiny chunks and caches so that every boundary is crossed, and compare
+the books row for row, the summaries, the refusals and the rejects files.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from crmcli.store import importer
+from tests.test_import_staged import dump  # the same whole-book comparison
+
+pytestmark = pytest.mark.sqlite_only  # the column path is SQLite's; PostgreSQL goes row by row
+
+HISTORY = "customer,contact,date,channel,purpose,note,feedback,score,next,next_note"
+
+
+@pytest.fixture
+def small(monkeypatch):
+    """Chunks of 7 rows and caches of 5 texts: every boundary is crossed in a small file."""
+    monkeypatch.setattr(importer, "COLUMN_CACHE_LIMIT", 5)
+    monkeypatch.setattr(importer, "BULK_MIN_ROWS", 0)
+    real = importer.Run.__init__
+
+    def small_chunks(self, db, options, summary, spec):
+        options.chunk_size = 7
+        real(self, db, options, summary, spec)
+
+    monkeypatch.setattr(importer.Run, "__init__", small_chunks)
+
+
+def both_ways(crm, tmp_path: Path, monkeypatch, steps) -> tuple[list, list, dict, dict]:
+    """Run `steps(db)` (CLI calls, their results) with the column path, then without it."""
+    results = []
+    for name in ("columns", "rows"):
+        db = tmp_path / f"{name}.db"
+        with monkeypatch.context() as m:
+            if name == "rows":
+                m.setattr(importer.Kind, "columnar", lambda self, run: False)
+                m.setattr(importer.History, "columnar", lambda self, run: False)
+            results.append((steps(db), dump(db)))
+    (columns, book_c), (rows, book_r) = results
+    return columns, rows, book_c, book_r
+
+
+def history_lines() -> list[str]:
+    lines = [HISTORY]
+    names = ["Acme Trading", "ACME  trading", "ＡＣＭＥ Trading", "华东物流", "Beta GmbH", "Gamma"]
+    people = ["Li Wei", "li wei", "", "王芳", "Zhang Min", ""]
+    dates = ["2026-03-05", "2026/3/5", "3/6/2026", "2026年3月7日", "46000", "2025-12-31"]
+    channels = ["call", "电话", "微信", "visit", "", "email"]
+    for i in range(60):
+        nxt = ["2026-12-01", "", "2027/1/2", ""][i % 4]
+        lines.append(",".join([
+            names[i % 6], people[i % 5], dates[i % 6], channels[i % 4], ["care", "", "sell"][i % 3],
+            f'"note {i % 13}, with ""quotes"""', "ok" if i % 3 == 0 else "", ["", "8.0", "3"][i % 3],
+            nxt, "call back" if nxt and i % 8 == 0 else "",
+        ]))
+    return lines
+
+
+def write(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_history_read_column_by_column_writes_what_row_by_row_writes(crm, tmp_path, monkeypatch,
+                                                                        small) -> None:
+    first = write(tmp_path / "h1.csv", history_lines())
+    # A second file: rows already on the book, new ones, and repeats of each other.
+    second = write(tmp_path / "h2.csv", [HISTORY, *history_lines()[5:20],
+                                         "Delta Co,新人,2026-11-24,meeting,,,,,,",
+                                         "delta co,新人,2026-11-24,meeting,,,,,,"])
+
+    def steps(db: Path) -> list:
+        crm("--db", str(db), "customer", "add", "Acme Trading", "--since", "2024-01-01")
+        crm("--db", str(db), "contact", "add", "Acme Trading", "Li Wei")
+        return [crm.json("--db", str(db), "import", "history", str(f)) for f in (first, second)]
+
+    columns, rows, book_c, book_r = both_ways(crm, tmp_path, monkeypatch, steps)
+    assert [c["counts"] for c in columns] == [r["counts"] for r in rows]
+    assert book_c == book_r
+    assert columns[0]["counts"]["history"]["created"] > 20  # the files did import
+    assert columns[1]["counts"]["history"]["skipped"] >= 15
+
+
+@pytest.mark.parametrize("bad", [
+    "Gamma,,2099-01-01,call,,future,,,,",  # in the future
+    "Gamma,,2026-01-01,fax,,bad channel,,,,",
+    ",,2026-01-01,call,,no customer,,,,",
+    "Gamma,,,call,,no date,,,,",
+    "Gamma,,2026-01-01,call,,score,,11,,",
+    "Gamma,,2026-01-01,call,,next note alone,,,,call back",
+    "Gamma,,2026-13-45,call,,no such day,,,,",
+    "Gamma,,2026-01-01,call,,ragged",
+    "Gamma\x01,,2026-01-01,call,,control character,,,,",
+])
+def test_history_refusals_are_the_same_both_ways(crm, tmp_path, monkeypatch, small, bad: str) -> None:
+    lines = history_lines()
+    lines.insert(30, bad)
+    path = write(tmp_path / "bad.csv", lines)
+
+    def steps(db: Path) -> list:
+        refused = crm.error("--db", str(db), "import", "history", str(path))
+        dry = crm("--db", str(db), "import", "history", str(path), "--dry-run", "--json", code=1)
+        skipped = crm.json("--db", str(db), "import", "history", str(path), "--skip-invalid")
+        rejects = Path(f"{path}.rejects.csv").read_text(encoding="utf-8")
+        return [refused.replace(str(db), "DB"), json.loads(dry.stdout), skipped["counts"],
+                skipped["problems"], rejects]
+
+    columns, rows, book_c, book_r = both_ways(crm, tmp_path, monkeypatch, steps)
+    assert columns == rows
+    assert book_c == book_r
+    assert "line 31" in columns[0]
+    assert columns[2]["history"]["rejected"] == 1
+
+
+def test_the_column_path_is_taken(crm, tmp_path, monkeypatch) -> None:
+    """The comparisons above compare something: plain files do go column by column."""
+    taken = []
+    real = importer.Run._process_columns
+
+    def spy(self, chunk):
+        done = real(self, chunk)
+        taken.append(done)
+        return done
+
+    monkeypatch.setattr(importer.Run, "_process_columns", spy)
+    crm("import", "history", write(tmp_path / "h.csv", history_lines()))
+    assert taken == [True]
