@@ -20,6 +20,9 @@ def test_each_parameter_use_is_its_own_placeholder():
     assert sql == "SELECT * FROM t WHERE a <= %s AND CAST(%s AS date) > b AND c = %s"
     assert names == ("on", "on", "c")
     assert bind(names, {"on": "2026-11-25", "c": 3, "unused": 1}) == ["2026-11-25", "2026-11-25", 3]
+    numbered, names = compile_sql("SELECT x LIKE '%a%' FROM t WHERE a <= :on AND b > :on AND c = :c", numbered=True)
+    assert numbered == "SELECT x LIKE '%a%' FROM t WHERE a <= $1 AND b > $2 AND c = $3"  # libpq's form
+    assert names == ("on", "on", "c")
 
 
 def test_literals_and_percent_signs_are_left_alone():

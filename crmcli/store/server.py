@@ -48,8 +48,9 @@ _TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|(?<![:\w]):(\w+)|%")
 
 
 @lru_cache(maxsize=1024)
-def compile_sql(sql: str) -> tuple[str, tuple[str, ...]]:
-    """`:name` parameters as positional `%s`, with the names in order; literal % doubled.
+def compile_sql(sql: str, numbered: bool = False) -> tuple[str, tuple[str, ...]]:
+    """`:name` parameters as positional `%s` (literal % doubled), or as libpq's `$1, $2…`
+    with `numbered` (% left alone); with the names in order.
 
     Each use of a name is its own placeholder: PostgreSQL types a placeholder
     from where it appears, and `:on` may be a date in one place and TEXT in another.
@@ -59,22 +60,8 @@ def compile_sql(sql: str) -> tuple[str, tuple[str, ...]]:
     def sub(m: re.Match[str]) -> str:
         if m.group(1):
             names.append(m.group(1))
-            return "%s"
-        return m.group(0).replace("%", "%%")
-
-    return _TOKENS.sub(sub, sql), tuple(names)
-
-
-@lru_cache(maxsize=256)
-def compile_numbered(sql: str) -> tuple[str, tuple[str, ...]]:
-    """`:name` parameters as libpq's `$1, $2…` (each use its own, as in compile_sql); % left alone."""
-    names: list[str] = []
-
-    def sub(m: re.Match[str]) -> str:
-        if m.group(1):
-            names.append(m.group(1))
-            return f"${len(names)}"
-        return m.group(0)
+            return f"${len(names)}" if numbered else "%s"
+        return m.group(0) if numbered else m.group(0).replace("%", "%%")
 
     return _TOKENS.sub(sub, sql), tuple(names)
 
@@ -120,7 +107,7 @@ class ServerDatabase(Database):
     def _read(self, sql: str, params: Params, first: bool = False) -> tuple[list[str], list[tuple]]:
         """Column names and rows (the first only, if `first`): through libpq while it can, else psycopg."""
         if self._reader is not None:
-            text, names = compile_numbered(sql)
+            text, names = compile_sql(sql, numbered=True)
             found = self._reader.query(text, bind(names, params), first)
             if found is not None:
                 return found
