@@ -1,4 +1,4 @@
-"""How results look: rich tables and panels for people, JSON and CSV for scripts.
+"""How results look: tables and panels for people, JSON and CSV for scripts.
 
 Core and store return plain data (dicts, lists); commands hand it here.
 On a terminal, tables have colour and borders; piped or with NO_COLOR,
@@ -55,26 +55,44 @@ def cell(value: Any) -> str:
     return str(value)
 
 
+def width() -> int:
+    """Columns to fill: the terminal's; piped, COLUMNS or 240 (wide lines rather than wrapped)."""
+    if is_terminal():
+        import shutil
+
+        return shutil.get_terminal_size().columns
+    return int(os.environ.get("COLUMNS", 0)) or 240
+
+
+def styled() -> bool:
+    """Colours and rules: on a terminal, unless NO_COLOR is set."""
+    return is_terminal() and "NO_COLOR" not in os.environ
+
+
 def table(rows: Iterable[Mapping[str, Any]], columns: Sequence[Column], *, title: str | None = None,
           styles: Mapping[str, Any] | None = None, caption: str | None = None) -> None:
-    """Print rows as a table (CJK text aligned: rich measures cell widths)."""
-    from rich import box
-    from rich.table import Table
+    """Print rows as a table (CJK text aligned, long cells folded to the width: text_table)."""
+    from crmcli import text_table
 
-    plain = not is_terminal() or "NO_COLOR" in os.environ
-    t = Table(title=title, caption=caption, box=None if plain else box.SIMPLE_HEAD,
-              show_edge=False, pad_edge=False, header_style="" if plain else "bold",
-              title_justify="left", caption_justify="left")
-    for _key, header in columns:
-        t.add_column(header, overflow="fold")
-    for row in rows:
-        style = styles.get(row.get("tier", "")) if styles else None
-        t.add_row(*(cell(row.get(key)) for key, _ in columns), style=None if plain else style)
-    console().print(t)
+    rows = list(rows)
+    drawn = text_table.lines(
+        [header for _key, header in columns],
+        [[cell(row.get(key)) for key, _ in columns] for row in rows],
+        max_width=width(), boxed=styled(), title=title, caption=caption,
+        row_styles=[styles.get(row.get("tier", "")) for row in rows] if styles else None)
+    sys.stdout.write("\n".join(drawn) + "\n")
 
 
 def line(text: str = "", style: str | None = None) -> None:
-    console().print(text, style=None if not is_terminal() else style, markup=False, highlight=False)
+    """One line of text (a footer, a count); on a terminal in `style` ("dim") and wrapped."""
+    from crmcli import text_table
+
+    text = text_table.clean(text)
+    if styled():
+        start = text_table.sgr(style)
+        text = "\n".join(f"{start}{part}\x1b[0m" if start and part else part
+                         for part in text_table.wrap(text, width()))
+    sys.stdout.write(text + "\n")
 
 
 def markup(text: str) -> None:
@@ -84,11 +102,14 @@ def markup(text: str) -> None:
 
 def note(text: str) -> None:
     """A side remark (summaries, warnings) on stderr, so stdout stays clean for data."""
-    err_console().print(text, markup=False, highlight=False)
+    sys.stdout.flush()
+    sys.stderr.write(text + "\n")
 
 
 def error(text: str) -> None:
-    err_console().print(f"Error: {text}", markup=False, highlight=False, style="red" if sys.stderr.isatty() else None)
+    red = sys.stderr.isatty() and "NO_COLOR" not in os.environ
+    sys.stdout.flush()
+    sys.stderr.write(f"\x1b[31mError: {text}\x1b[0m\n" if red else f"Error: {text}\n")
 
 
 # Piped JSON larger than this is written compact, on one line: indenting runs Python's pure-Python
