@@ -95,15 +95,16 @@ def wrap(text: str, room: int) -> list[str]:
     return lines
 
 
-def fit(natural: Sequence[int], room: int, words: Sequence[int] | None = None) -> list[int]:
-    """Column widths within `room` cells. The widest column gives way a cell at a time, first
-    down to its longest word (`words`: so dates and names stay whole while prose wraps), then,
-    if that is not enough, down to MIN_COLUMN (words fold)."""
+def fit(natural: Sequence[int], room: int, *floors: Sequence[int]) -> list[int]:
+    """Column widths within `room` cells. The widest column gives way a cell at a time down to
+    its width in each of `floors` in turn (lines() passes the longest word with the headers, then
+    without: dates and names stay whole while prose wraps, and a long header folds before the
+    data does), then, if that is not enough, down to MIN_COLUMN (words fold)."""
     widths = list(natural)
     excess = sum(widths) - room
-    for floors in (words or natural, [MIN_COLUMN] * len(widths)):
+    for floor in (*floors, [MIN_COLUMN] * len(widths)):
         while excess > 0:
-            shrinkable = [i for i, w in enumerate(widths) if w > floors[i] and w > MIN_COLUMN]
+            shrinkable = [i for i, w in enumerate(widths) if w > floor[i] and w > MIN_COLUMN]
             if not shrinkable:
                 break
             widest = max(shrinkable, key=widths.__getitem__)
@@ -122,9 +123,10 @@ def lines(headers: Sequence[str], rows: Sequence[Sequence[str]], *, max_width: i
     cells = [[clean(c) for c in row] for row in rows]
     columns = [[h, *(row[i] for row in cells)] for i, h in enumerate(headers)]
     natural = [max(width(line) for text in column for line in text.split("\n")) for column in columns]
-    words = [max((width(word) for text in column for word in text.split()), default=0)
-             for column in columns]
-    widths = fit(natural, max_width - len(gap) * (len(headers) - 1), words)
+    data_words = [max((width(word) for text in column[1:] for word in text.split()), default=0)
+                  for column in columns]
+    words = [max([n, *(width(word) for word in column[0].split())]) for n, column in zip(data_words, columns)]
+    widths = fit(natural, max_width - len(gap) * (len(headers) - 1), words, data_words)
     table_width = sum(widths) + len(gap) * (len(widths) - 1)
 
     def draw(row: Sequence[str], style: str) -> list[str]:

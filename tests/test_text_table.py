@@ -45,6 +45,13 @@ def test_fit_shrinks_the_widest_to_its_longest_word_before_folding_anything():
     assert tt.fit([10, 10, 10], 12, [10, 10, 10]) == [4, 4, 4]
     assert tt.fit([10, 10], 2, [10, 10]) == [2, 2]
     assert tt.fit([3, 5], 80, [3, 5]) == [3, 5]
+    # a second floor (the data's words without the headers'): a long header folds first
+    assert tt.fit([11, 10], 18, [11, 10], [4, 10]) == [8, 10]
+
+
+def test_a_long_header_folds_before_the_dates_under_it():
+    drawn = tt.lines(["Stakeholder", "Last contact"], [["罗红", "2026-03-27"]], max_width=20, boxed=False)
+    assert drawn[-1] == "罗红      2026-03-27"
 
 
 @settings(max_examples=200, deadline=None)
