@@ -135,19 +135,9 @@ def emit_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], out=None
 
 
 def fields_panel(title: str, pairs: Sequence[tuple[str, Any]]) -> None:
-    """A record's fields as aligned `label  value` lines under a title."""
-    from rich.table import Table
+    """A record's fields as aligned `label  value` lines under a title (in a box on a terminal)."""
+    from crmcli import text_table
 
-    t = Table.grid(padding=(0, 2))
-    t.add_column(style="" if not is_terminal() else "bold")
-    t.add_column(overflow="fold")
-    for label, value in pairs:
-        if value not in (None, "", []):
-            t.add_row(label, cell(value))
-    if is_terminal():
-        from rich.panel import Panel
-
-        console().print(Panel(t, title=title, title_align="left", expand=False))
-    else:
-        console().print(title)
-        console().print(t)
+    shown = [(label, cell(value)) for label, value in pairs if value not in (None, "", [])]
+    drawn = text_table.panel(title, shown, max_width=width(), boxed=styled())
+    sys.stdout.write("\n".join(drawn) + "\n")

@@ -153,3 +153,29 @@ def lines(headers: Sequence[str], rows: Sequence[Sequence[str]], *, max_width: i
     if caption:
         out.append(f"\x1b[2;3m{clean(caption)}\x1b[0m" if boxed else clean(caption))
     return out
+
+
+def panel(title: str, pairs: Sequence[tuple[str, str]], *, max_width: int, boxed: bool) -> list[str]:
+    """A record's fields as `label  value` lines under a title; on a terminal in a rounded box
+    with the title in its top edge, labels bold. Long values wrap within the width."""
+    title = clean(title)
+    labels = [clean(label) for label, _ in pairs]
+    label_width = max(map(width, labels), default=0)
+    frame = 4 if boxed else 0  # "│ " and " │"
+    room = max(max_width - frame - label_width - 2, MIN_COLUMN)
+    body: list[tuple[str, str]] = []
+    for label, (_, value) in zip(labels, pairs):
+        for k, part in enumerate(wrap(clean(value), room)):
+            body.append((label if k == 0 else "", part))
+    inner = max([label_width + 2 + width(part) for _, part in body] + [width(title) + 3])
+    if not boxed:
+        return [title, *(f"{label}{' ' * (label_width - width(label))}  {part}".rstrip()
+                         for label, part in body)]
+    bold = sgr("bold")
+    out = [f"╭─ {title} {'─' * (inner - width(title) - 2)}─╮"]
+    for label, part in body:
+        pad = " " * (inner - label_width - 2 - width(part))
+        shown = f"{bold}{label}\x1b[0m" if label else ""
+        out.append(f"│ {shown}{' ' * (label_width - width(label))}  {part}{pad} │")
+    out.append(f"╰{'─' * (inner + 2)}╯")
+    return out

@@ -93,8 +93,7 @@ def test_everyday_commands_stay_off_the_orm(tmp_path, current_book, args):
     out, modules = run_fresh(tmp_path, *args)
     assert "Acme" in out
     assert heavy(modules) == []
-    if args[:2] != ("customer", "show"):  # its record panel is still rich's
-        assert "rich" not in modules
+    assert "rich" not in modules  # tables and panels: crmcli/text_table.py
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the fast path is for Linux")

@@ -102,3 +102,19 @@ def test_piped_agenda_is_plain_aligned_text(book, crm):
     lines = out.splitlines()
     header = next(line for line in lines if line.startswith("#"))
     assert header.split() == ["#", "Customer", "Why", "With", "How", "Last", "contact"]
+
+
+def test_a_panel_boxes_its_fields_with_every_edge_the_same_width():
+    drawn = tt.panel("#13 南京金陵医药", [("Stage", "first-time since 2025-10-13 (409 days ago)"), ("City", "南京")],
+                     max_width=40, boxed=True)
+    assert drawn[0].startswith("╭─ #13 南京金陵医药 ─") and drawn[-1].startswith("╰─")
+    shown = [line.replace("\x1b[1m", "").replace("\x1b[0m", "") for line in drawn]
+    assert len({tt.width(line) for line in shown}) == 1
+    assert all(tt.width(line) <= 40 for line in shown)
+    assert shown[1].startswith("│ Stage  first-time since")
+    assert shown[-2].startswith("│ City   南京")
+
+
+def test_a_piped_panel_is_the_title_then_aligned_fields():
+    assert tt.panel("#2 Acme", [("Tier", "gold"), ("On book since", "2025-04-02")], max_width=240, boxed=False) == [
+        "#2 Acme", "Tier           gold", "On book since  2025-04-02"]
