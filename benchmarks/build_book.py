@@ -35,6 +35,7 @@ from pathlib import Path
 
 from crmcli.core.names import email_key, name_key, phone_digits
 from crmcli.core.vocabulary import LADDER, TIER_CADENCE_DAYS
+from crmcli.store import purchase_totals, stage_moves
 from crmcli.store.db import Database, open_database
 from crmcli.store.due import refresh_last_contact, refresh_next_due, refresh_stakeholder_contact
 
@@ -521,8 +522,10 @@ def build(args: argparse.Namespace) -> None:
     refresh_last_contact(db, customer_ids)
     refresh_stakeholder_contact(db, range(1, args.stakeholders + 1))
     refresh_next_due(db, customer_ids, cadences)
+    stage_moves.refresh(db)  # each stage change's from_stage and from_days
+    purchase_totals.refresh(db)  # each customer's revenue, purchases and last purchase date
     conn.execute("COMMIT")
-    _log(t0, "last_contact and next_due set by crmcli.store.due")
+    _log(t0, "last_contact, next_due, stage moves and purchase totals set by crmcli.store")
 
     verify(db, args, cadences)
     _log(t0, f"verified on a sample of {min(args.verify, args.customers)} customers")

@@ -12,15 +12,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crmcli.core import reports
+from crmcli.store import purchase_totals
 from crmcli.store.db import Database
 
 
 def purchase(db: Database, customer_id: int, day: str, amount: float) -> None:
-    """A purchase written straight into the book (`crm purchase add` also moves the stage)."""
+    """A purchase written straight into the book (`crm purchase add` also moves the stage),
+    with the customer's stored purchase totals kept as every writer keeps them."""
     with db.transaction():
         db.insert("INSERT INTO purchase (customer_id, date, amount_cents, created_at) "
                   "VALUES (:c, :d, :a, '2026-11-25T00:00:00')",
                   {"c": customer_id, "d": day, "a": round(amount * 100)})
+        purchase_totals.refresh(db, [customer_id])
 
 
 # -- pure rules --------------------------------------------------------------------------
@@ -339,6 +342,7 @@ def test_value_rfm_follows_the_definitions_on_any_small_book(crm, buyers, book_d
     """RFM as the store and core compute it on a book = the definitions, customer by customer."""
     with book_db.transaction():
         book_db.run("DELETE FROM purchase")
+        purchase_totals.refresh(book_db)
     for cid, day, amount in bought:
         purchase(book_db, cid, day.isoformat(), amount * 25)
     per: dict[int, list] = {}
@@ -585,3 +589,36 @@ def test_big_report_json_is_the_same_json_written_faster(capsys, monkeypatch):
         expected = capsys.readouterr().out
         report._emit_json(data, rows)
         assert capsys.readouterr().out == expected
+
+
+@pytest.mark.parametrize("args", [("report", "ladder"), ("report", "value"), ("report", "winback"),
+                                  ("report", "activity"), ("report", "coverage"),
+                                  ("segment", "--by", "tier", "--by", "stage")])
+def test_report_charts_are_drawn_without_rich(tmp_path, crm, book, args):
+    """Charts are text grids (cli/charts.py): rich's import and layout cost ~0.1 s a report."""
+    from tests.test_startup import run_fresh
+
+    book()
+    crm("stage", "Acme Trading", "lost")
+    _, modules = run_fresh(tmp_path, *args)
+    assert "rich" not in modules
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3])
+@pytest.mark.parametrize("dms", [0, 1, 2])
+@pytest.mark.parametrize("dm", [(None, -1), ("Zhang Min", -1), ("Zhang Min", 0), ("Zhang Min", 1),
+                                ("Zhang Min", 2), ("Zhang Min", 3)])
+@pytest.mark.parametrize("only", [("Li Wei", "executor"), ("Li Wei", None)])
+def test_coverage_report_rows_say_what_the_coverage_rule_says(n, dms, dm, only):
+    """coverage_report writes the rule out for speed: the same problems and advice as
+    core.reports.coverage for every combination the store can hand over."""
+    from crmcli.core.reports import coverage, coverage_report
+    from crmcli.core.vocabulary import LEVEL_ORDER
+
+    dm_name, dm_rank = dm
+    row = (7, "Acme", "gold", n, dms, *(only if n == 1 else (None, None)), dm_name, dm_rank, 12345)
+    best = None if dm_name is None else (dm_name, LEVEL_ORDER[dm_rank] if dm_rank >= 0 else None)
+    problems, advice = coverage(n, dms, only if n == 1 else None, best)
+    expected = [{"customer_id": 7, "customer": "Acme", "tier": "gold", "stakeholders": n,
+                 "problems": problems, "advice": advice, "value": 123.45}] if problems else []
+    assert coverage_report([row]) == expected

@@ -327,6 +327,6 @@ def _heat_map(weeks: list[dict]) -> None:
         for w in weeks:
             n = w["by_channel"].get(c, 0)
             style = charts.heat(n, largest)
-            cells.append(f"[{style}]{n}[/]" if style else str(n))
+            cells.append(charts.text(n, style))
         t.add_row(c, *cells)
     charts.show(t)

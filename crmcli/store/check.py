@@ -4,12 +4,14 @@ SQLite's `integrity_check` and `foreign_key_check` look at the file; crm's
 invariants look at the derived columns: each customer's stored last-contact
 and next-due dates must equal what the log (or an imported last contact,
 when later) and the cadence say, each stakeholder's last contact must be
-their latest logged contact, and no stakeholder may lack its customer.
+their latest logged contact, each customer's purchase totals must add up its
+purchases, each stage change's stored previous stage and its days must match
+the stage history, and no stakeholder may lack its customer.
 
-The expected dates are computed by the very code that maintains them
-(store/due.py): inside a transaction the derived columns are recomputed,
-compared with a snapshot of the stored ones, and then rolled back, or,
-with `fix`, committed.
+The expected values are computed by the very code that maintains them
+(store/due.py, store/purchase_totals.py, store/stage_moves.py): inside a
+transaction the derived columns are recomputed, compared with a snapshot of
+the stored ones, and then rolled back, or, with `fix`, committed.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from crmcli.store import purchase_totals, stage_moves
 from crmcli.store.db import Database
 from crmcli.store.due import refresh_customers, refresh_stakeholder_contact
 
@@ -85,6 +88,11 @@ DERIVED = (
     ("customer", "next_due", "customer next-due dates"),
     ("customer", "follow_up_on", "customer open follow-up dates"),
     ("customer", "agenda_weight", "customer agenda weights"),
+    ("customer", "purchase_cents", "customer purchase totals"),
+    ("customer", "purchase_count", "customer purchase counts"),
+    ("customer", "last_purchase", "customer last-purchase dates"),
+    ("stage_change", "from_stage", "stage changes' previous stages"),
+    ("stage_change", "from_days", "stage changes' days in the previous stage"),
 )
 
 
@@ -99,7 +107,11 @@ def derived_dates(db: Database, cadences: dict[str, int], fix: bool) -> list[Fin
         with db.transaction():
             db.run("CREATE TEMPORARY TABLE crm_check_stakeholder AS SELECT id, last_contact FROM stakeholder")
             db.run("CREATE TEMPORARY TABLE crm_check_customer AS "
-                   "SELECT id, last_contact, next_due, follow_up_on, agenda_weight FROM customer")
+                   "SELECT id, last_contact, next_due, follow_up_on, agenda_weight, purchase_cents, purchase_count, "
+                   "last_purchase FROM customer")
+            db.run("CREATE TEMPORARY TABLE crm_check_stage_change AS SELECT id, from_stage, from_days FROM stage_change")
+            stage_moves.refresh(db)
+            purchase_totals.refresh(db)
             refresh_stakeholder_contact(db, [r["id"] for r in db.rows("SELECT id FROM stakeholder")])
             refresh_customers(db, [r["id"] for r in db.rows("SELECT id FROM customer")], cadences)
             differs = "IS NOT" if db.dialect == "sqlite" else "IS DISTINCT FROM"  # NULL-safe
@@ -109,13 +121,16 @@ def derived_dates(db: Database, cadences: dict[str, int], fix: bool) -> list[Fin
                     f"WHERE t.{column} {differs} b.{column} ORDER BY t.id")]
                 f.problems = len(wrong)
                 if wrong:
+                    source = ("the stage history says" if table == "stage_change" else "the purchases say"
+                              if column.startswith(("purchase", "last_purchase")) else "the log and cadence say")
                     f.detail = [f"{table} {_ids(wrong)}: the stored {column.replace('_', ' ')} "
-                                "differs from what the log and cadence say"]
+                                f"differs from what {source}"]
                 if fix:
                     f.fixed = len(wrong)
                     f.rows = [(table, i) for i in wrong]
             db.run("DROP TABLE crm_check_stakeholder")
             db.run("DROP TABLE crm_check_customer")
+            db.run("DROP TABLE crm_check_stage_change")
             if not fix:
                 raise _Rollback
     except _Rollback:

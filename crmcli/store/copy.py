@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crmcli.errors import CrmError
+from crmcli.store import purchase_totals, stage_moves
 from crmcli.store.db import Database, Row
 
 BATCH = 2000
@@ -215,6 +216,9 @@ def copy_book(source: Database, target: Database, *, cadences: dict[str, int],
                 else:
                     target.copy_rows(t.name, cols, ([m[c] for c in cols] for _, m in pending))  # type: ignore[attr-defined]
                 counts.copied += len(pending)
+        # The purchase totals came with each new customer; recounted from the purchases
+        # that were copied (a row whose parent is gone is not), and for those already there.
+        purchase_totals.refresh(target, fresh["customer"])
         _settle(target, touched_customers, touched_stakeholders, cadences)
     return report
 
@@ -266,6 +270,8 @@ def _settle(target: Database, customers: set[int], stakeholders: set[int], caden
     """Records that were already there but gained rows: current stage/level, derived dates."""
     from crmcli.store.due import refresh_customers, refresh_stakeholder_contact
 
+    stage_moves.refresh(target, customers)  # new changes among those already there
+    purchase_totals.refresh(target, customers)
     for cid in customers:
         target.run(
             "UPDATE customer SET stage = coalesce((SELECT stage FROM stage_change WHERE customer_id = :c "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from crmcli.store import stage_moves
 from crmcli.store.clock import now_stamp
 from crmcli.store.db import Database, Row
 from crmcli.store.due import refresh_customers, refresh_next_due
@@ -66,6 +67,7 @@ def change_stage(db: Database, customer_id: int, stage: str, at: str, note: str 
         "VALUES (:c, :s, :at, :n, :t)",
         {"c": customer_id, "s": stage, "at": at, "n": note, "t": now_stamp()},
     )
+    stage_moves.after_insert(db, customer_id, at)
     current = db.value(
         "SELECT stage FROM stage_change WHERE customer_id = :c ORDER BY at DESC, id DESC LIMIT 1",
         {"c": customer_id},

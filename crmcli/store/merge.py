@@ -18,6 +18,7 @@ from crmcli.core import matching
 from crmcli.core.names import email_key, name_key, phone_digits
 from crmcli.core.records import parse_tags
 from crmcli.errors import CrmError
+from crmcli.store import purchase_totals, stage_moves
 from crmcli.store.clock import now_stamp
 from crmcli.store.db import Database, Row
 from crmcli.store.due import refresh_customers, refresh_stakeholder_contact
@@ -202,6 +203,8 @@ def merge_customers(db: Database, keep_id: int, other_id: int, cadences: dict[st
         sets = ", ".join(f"{c} = :{c}" for c in values)
         db.run(f"UPDATE customer SET {sets} WHERE id = :id", {**values, "id": keep_id})
         _record_stage(db, keep_id, stage, _merge_note(other, today), today)
+        stage_moves.refresh(db, [keep_id])  # the two histories interleave: each change's previous one
+        purchase_totals.refresh(db, [keep_id])
         forget(db, "customer", other_id)
         db.run("DELETE FROM customer WHERE id = :o", params)
         people = [r["id"] for r in db.rows("SELECT id FROM stakeholder WHERE customer_id = :k", params)]

@@ -23,6 +23,7 @@ from crmcli.core.names import clean_name, name_key
 from crmcli.core.pipeline import purchase_values
 from crmcli.errors import CrmError
 from crmcli.io import headers
+from crmcli.store import purchase_totals
 from crmcli.store.importer import CHUNK, Kind, Record, Run, _date, _merge, _pairs_sql, register_kind
 
 COLUMNS = ("customer_id", "deal_id", "date", "amount_cents", "currency", "product", "note", "created_at")
@@ -141,14 +142,14 @@ class Purchases(Kind):
                             lambda first=first, changes=changes: _merge(first, changes))
             else:
                 new[key] = (record, row)
-        if not new:
-            return
-        created = run.insert_rows("purchase", COLUMNS, [{**row, "created_at": run.stamp} for _, row in new.values()])
-        run.created("purchase", created)
-        run.counts("purchases").created += len(created)
-        customers = {row["customer_id"] for _, row in new.values()}
-        self._follow_stage(run, customers)
-        run.touched_customers.update(customers)
+        if new:
+            created = run.insert_rows("purchase", COLUMNS, [{**row, "created_at": run.stamp} for _, row in new.values()])
+            run.created("purchase", created)
+            run.counts("purchases").created += len(created)
+            customers = {row["customer_id"] for _, row in new.values()}
+            self._follow_stage(run, customers)
+            run.touched_customers.update(customers)
+        purchase_totals.refresh(db, [r["customer_id"] for r in rows])  # purchases added or amounts updated
 
     def _deals(self, run: Run, wanted: list[tuple[int, _Item]]) -> dict[tuple[int, str], int]:
         """(customer id, deal text folded) -> deal id: the customer's deal of that title or id, else a new won one."""

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from crmcli.core.pipeline import purchase_note, stages_after_purchases
+from crmcli.store import purchase_totals
 from crmcli.store.clock import now_stamp
 from crmcli.store.customers import change_stage
 from crmcli.store.db import Database, Row
@@ -30,7 +31,9 @@ _MOVABLE = "('suspect', 'prospect', 'first-time')"
 def insert_row(db: Database, customer_id: int, values: dict[str, Any], deal_id: int | None = None) -> int:
     row = {"customer_id": customer_id, "deal_id": deal_id, "created_at": now_stamp(), **values}
     cols = ", ".join(row)
-    return db.insert(f"INSERT INTO purchase ({cols}) VALUES ({', '.join(':' + c for c in row)})", row)
+    pid = db.insert(f"INSERT INTO purchase ({cols}) VALUES ({', '.join(':' + c for c in row)})", row)
+    purchase_totals.refresh(db, [customer_id])
+    return pid
 
 
 def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:

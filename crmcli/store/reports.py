@@ -6,14 +6,19 @@ or (for value and RFM) one aggregated row per buying customer.
 
 Speed on a big book (100,000 customers, 1,000,000 contacts, 500,000
 purchases): an aggregate reads a covering index when one holds every column
-it needs (revenue per customer: purchase (customer_id, date, amount_cents);
-contacts per day: interaction (date, id, channel, purpose); schema 0004).
-Per-customer values that one index answers (the stage on a day, the change
-before a change, a customer's purchases and stakeholders) are scalar
-subqueries on that index; on SQLite they beat joining aggregates of whole
-tables, and window functions, which copy every row into a buffer first. Where
-a report lists tens of thousands of customers, rows come back as tuples
-(`Database.tuples`) and groups are keyed by integers rather than text.
+it needs (contacts per day: interaction (date, id, channel, purpose); schema
+0004). Two derived values are stored so that a report need not recompute
+them from every row of the book: each stage change keeps the stage it ended
+and its days (stage_change.from_stage, from_days; schema 0006, kept by
+store/stage_moves.py), and each customer its purchase totals (revenue, count,
+last date; schema 0007, kept by store/purchase_totals.py, used when no
+purchase is dated after the report's day). Per-customer values that one
+index answers (the stage on a day, a customer's purchases up to a day and
+stakeholders) are scalar subqueries on that index; on SQLite they beat
+joining aggregates of whole tables, and window functions, which copy every
+row into a buffer first. Where a report lists tens of thousands of
+customers, rows come back as tuples (`Database.tuples`) and groups are keyed
+by integers rather than text.
 
 "As of" a day (`--on`): purchases, contacts and stage changes dated after it
 are ignored; on today the stored current stage and last contact are used.
@@ -28,7 +33,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from crmcli.core.vocabulary import LADDER, LEVEL_ORDER, TIERS
+from crmcli.core.vocabulary import LEVEL_ORDER, TIERS
+from crmcli.store import purchase_totals
 from crmcli.store.db import Database, Row
 
 
@@ -56,6 +62,16 @@ def _params(owner: str | None, **params) -> dict:
 def _rank(column: str, keys: tuple[str, ...]) -> str:
     whens = " ".join(f"WHEN '{k}' THEN {i}" for i, k in enumerate(keys))
     return f"(CASE {column} {whens} ELSE -1 END)"
+
+
+def _revenue(db: Database, on: date) -> str:
+    """Customer c's lifetime revenue in cents up to the day: the stored total (migration 0007,
+    store/purchase_totals.py) when no purchase is dated after the day, else the sum of its
+    purchases (one probe of the index purchase (customer_id, date, amount_cents))."""
+    if purchase_totals.stored_answers(db, on.isoformat()):
+        return "c.purchase_cents"
+    return ("coalesce((SELECT CAST(sum(p.amount_cents) AS BIGINT) FROM purchase p "
+            "WHERE p.customer_id = c.id AND p.date <= :on), 0)")
 
 
 def _stage_on(on_param: str = ":on") -> str:
@@ -97,8 +113,7 @@ def coverage_top(db: Database, on: date, today: date, tier: str, limit: int,
                  owner: str | None = None) -> list[int]:
     """The ids of a tier's single-threaded accounts with the highest lifetime value."""
     sql = (f"SELECT c.id FROM customer c WHERE c.tier = :tier AND {_COMPANIES}{_of(owner)} "
-           f"AND {_single_threaded(on, today)} ORDER BY coalesce((SELECT sum(p.amount_cents) "
-           "FROM purchase p WHERE p.customer_id = c.id AND p.date <= :on), 0) DESC, c.name_key, c.id "
+           f"AND {_single_threaded(on, today)} ORDER BY {_revenue(db, on)} DESC, c.name_key, c.id "
            "LIMIT :limit")
     params = _params(owner, on=on.isoformat(), tier=tier, limit=limit)
     return [r["id"] for r in db.rows(sql, params)]
@@ -135,9 +150,7 @@ def coverage(db: Database, on: date, today: date, ids: list[int] | None = None,
     dm = "st.role = 'decision-maker'"
     sql = f"""
         WITH t AS MATERIALIZED (
-            SELECT c.id, c.name, c.tier, c.name_key,
-                   coalesce((SELECT CAST(sum(p.amount_cents) AS BIGINT) FROM purchase p
-                             WHERE p.customer_id = c.id AND p.date <= :on), 0) AS cents,
+            SELECT c.id, c.name, c.tier, c.name_key, {_revenue(db, on)} AS cents,
                    (SELECT count(*) * {SPAN * SPAN} + count(CASE WHEN {dm} THEN 1 END) * {SPAN}
                            + coalesce(max(CASE WHEN {dm} THEN {rank} END), -1) + 1
                     FROM stakeholder st WHERE st.customer_id = c.id) AS k
@@ -180,44 +193,27 @@ def coverage_shown(db: Database, on: date, today: date, limit: int,
 def stage_counts(db: Database, on: date, today: date, owner: str | None = None) -> dict[str, int]:
     """Customers per stage on the day."""
     if on >= today:
-        sql = f"SELECT c.stage, count(*) AS n FROM customer c WHERE c.since <= :on{_of(owner)} GROUP BY c.stage"
+        # `stage IS NOT NULL` (always true) lets the partial index customer (stage, since) count.
+        sql = (f"SELECT c.stage, count(*) AS n FROM customer c WHERE c.stage IS NOT NULL AND c.since <= :on{_of(owner)} "
+               "GROUP BY c.stage")
     else:
         sql = (f"SELECT stage, count(*) AS n FROM (SELECT {_stage_on()} AS stage FROM customer c "
                f"WHERE c.since <= :on{_of(owner)}) t WHERE stage IS NOT NULL GROUP BY stage")
     return {r["stage"]: int(r["n"]) for r in db.rows(sql, _params(owner, on=on.isoformat()))}
 
 
-# The stages a stage change can end, each with a small number: the change before a change
-# comes back as one integer, days * STAGE_CODES + the stage's number, so the 130,000 changes
-# of a year are grouped on integers (grouping on text costs twice as much on SQLite).
-MOVE_STAGES = (*LADDER, "lost")
-STAGE_CODES = 8  # > len(MOVE_STAGES); the last code is "some other stage"
-
-
 def stage_moves(db: Database, since: date, on: date, owner: str | None = None) -> list[Row]:
     """(before, after, days, n): stage changes dated after `since` up to `on`, with the stage
     they ended and how many days it had lasted.
 
-    The change before each change is one probe of the covering index stage_change
-    (customer_id, at, id, stage), in (at, id) order; it is faster on SQLite than LAG() over
-    the whole table, which copies every change into a window buffer first."""
-    code = _rank("p.stage", MOVE_STAGES).replace("ELSE -1", f"ELSE {STAGE_CODES - 1}")
-    days = days_between(db.dialect, "p.at", "sc.at")
-    sql = f"""
-        WITH t AS MATERIALIZED (
-            SELECT sc.stage, (SELECT {days} * {STAGE_CODES} + {code} FROM stage_change p
-                WHERE p.customer_id = sc.customer_id AND p.at <= sc.at
-                  AND (p.at < sc.at OR p.id < sc.id)
-                ORDER BY p.at DESC, p.id DESC LIMIT 1) AS prev
-            FROM stage_change sc WHERE sc.at > :since AND sc.at <= :on{_mine(owner, "sc.customer_id")})
-        SELECT prev, stage AS after, count(*) AS n FROM t WHERE prev IS NOT NULL GROUP BY prev, stage
-    """
-    out = []
-    for r in db.rows(sql, _params(owner, on=on.isoformat(), since=since.isoformat())):
-        days_, stage = divmod(int(r["prev"]), STAGE_CODES)
-        before = MOVE_STAGES[stage] if stage < len(MOVE_STAGES) else "?"
-        out.append({"before": before, "after": r["after"], "days": days_, "n": r["n"]})
-    return out
+    Each change stores the stage it ended and its days (from_stage, from_days: migration
+    0006, kept by store/stage_moves.py), so this is one scan of the index stage_change
+    (from_stage, stage, from_days, at, customer_id), already in group order."""
+    sql = (f"SELECT from_stage, stage, from_days, count(*) FROM stage_change "
+           f"WHERE from_stage IS NOT NULL AND at > :since AND at <= :on{_mine(owner)} "
+           "GROUP BY from_stage, stage, from_days")
+    return [{"before": before, "after": after, "days": days, "n": n}
+            for before, after, days, n in db.tuples(sql, _params(owner, on=on.isoformat(), since=since.isoformat()))]
 
 
 # -- churn ------------------------------------------------------------------------------
@@ -240,8 +236,22 @@ def churn(db: Database, since: date, until: date, owner: str | None = None) -> l
 
 def buyers(db: Database, on: date, since: date | None = None, *, names: bool = True,
            owner: str | None = None) -> list[tuple]:
-    """One tuple per buying customer, in customer-id order: (customer_id, name (None without
-    `names`), revenue in cents, purchases, days from the last purchase to `on`)."""
+    """One tuple per buying customer: (customer_id, name (None without `names`), revenue in
+    cents, purchases, days from the last purchase to `on`), in customer-id order with `names`
+    (the JSON lists them), in no particular order without (the terminal's totals need none)."""
+    params = _params(owner, on=on.isoformat(), since=since.isoformat() if since else None)
+    if since is None and purchase_totals.stored_answers(db, on.isoformat()):
+        # Every purchase counts: the stored totals, read from the index on customer
+        # (purchase_count, purchase_cents, last_purchase) without summing any purchase.
+        recency = days_between(db.dialect, "c.last_purchase", ":on")
+        # With names the customer rows are read anyway: in table order (`+` keeps SQLite off the
+        # index, whose order would cost a random row lookup per buyer).
+        sql = (f"SELECT c.id, {'c.name' if names else 'NULL'}, c.purchase_cents, c.purchase_count, {recency} "
+               f"FROM customer c WHERE {'+' if names else ''}c.purchase_count > 0{_of(owner)}")
+        found = db.tuples(sql, params)
+        if names:
+            found.sort()  # by id: linear, as the table gives them in id order
+        return found
     window = "date <= :on" + (" AND date >= :since" if since else "")
     recency = days_between(db.dialect, "max(date)", ":on")
     # Read backwards (ORDER BY … DESC): the index gives each customer's purchases newest
@@ -252,13 +262,16 @@ def buyers(db: Database, on: date, since: date | None = None, *, names: bool = T
     if names:  # the names of the buyers only, after grouping
         sql = (f"WITH t AS MATERIALIZED ({sql}) SELECT t.customer_id, c.name, t.cents, t.purchases, t.recency "
                "FROM t JOIN customer c ON c.id = t.customer_id")
-    found = db.tuples(sql, _params(owner, on=on.isoformat(), since=since.isoformat() if since else None))
+    found = db.tuples(sql, params)
     found.sort()  # by id; linear, as the rows come in (reverse) id order
     return found
 
 
 def revenues(db: Database, on: date, owner: str | None = None) -> list[int]:
     """Lifetime revenue (cents) of every buying customer (of the rep's), in no order."""
+    if purchase_totals.stored_answers(db, on.isoformat()):
+        sql = f"SELECT c.purchase_cents FROM customer c WHERE c.purchase_count > 0{_of(owner)}"
+        return [r[0] for r in db.tuples(sql, _params(owner))]
     sql = (f"SELECT CAST(sum(amount_cents) AS BIGINT) AS cents FROM purchase WHERE date <= :on{_mine(owner)} "
            "GROUP BY customer_id")
     return [r[0] for r in db.tuples(sql, _params(owner, on=on.isoformat()))]
@@ -274,8 +287,7 @@ def lost_customers(db: Database, on: date, today: date, owner: str | None = None
         SELECT c.id AS customer_id, c.name AS customer, c.tier,
                (SELECT max(sc.at) FROM stage_change sc WHERE sc.customer_id = c.id
                 AND sc.stage = 'lost' AND sc.at <= :on) AS lost_on,
-               coalesce((SELECT CAST(sum(p.amount_cents) AS BIGINT) FROM purchase p
-                WHERE p.customer_id = c.id AND p.date <= :on), 0) AS cents
+               {_revenue(db, on)} AS cents
         FROM customer c WHERE {stage} = 'lost' AND c.since <= :on{_of(owner)}
     """
     return db.rows(sql, _params(owner, on=on.isoformat()))

@@ -37,6 +37,11 @@ class Customer(SQLModel, table=True):
                  "follow_up_on", "owner", postgresql_include=["id"]),
         sa.Index("ix_customer_last_contact", "last_contact"),
         sa.Index("ix_customer_owner_next_due", "owner", "next_due"),
+        # Customers per stage (0006); partial, so that only the ladder's count reads customers in stage order.
+        sa.Index("ix_customer_stage_since", "stage", "since", sqlite_where=sa.text("stage IS NOT NULL"),
+                 postgresql_where=sa.text("stage IS NOT NULL")),
+        sa.Index("ix_customer_purchases", "purchase_count", "purchase_cents", "last_purchase",  # buyers (0007)
+                 sqlite_where=sa.text("purchase_count > 0"), postgresql_where=sa.text("purchase_count > 0")),
     )
     id: int | None = Field(default=None, primary_key=True)
     name: str
@@ -61,6 +66,10 @@ class Customer(SQLModel, table=True):
     snoozed_until: str | None = _date()
     created_at: str | None = _stamp()
     updated_at: str | None = _stamp()
+    # derived (store/purchase_totals.py): lifetime revenue, purchases and the latest purchase date
+    purchase_cents: int = Field(default=0, sa_column=sa.Column(sa.BigInteger, nullable=False, server_default="0"))
+    purchase_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    last_purchase: str | None = _date()
 
 
 class Stakeholder(SQLModel, table=True):
@@ -142,11 +151,16 @@ class StageChange(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_stage_change_customer_at_stage", "customer_id", "at", "id", "stage"),
         sa.Index("ix_stage_change_stage_at", "stage", "at"),
+        # The ladder's moves of a period in group order (migration 0006, store/reports.py).
+        sa.Index("ix_stage_change_moves", "from_stage", "stage", "from_days", "at", "customer_id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int | None = _fk("customer.id", "CASCADE", nullable=False)
     stage: str = Field(max_length=16)
     at: str | None = _date(nullable=False)
+    # derived (store/stage_moves.py): the stage the change before this one set, and its days
+    from_stage: str | None = Field(default=None, max_length=16)
+    from_days: int | None = None
     note: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
     created_at: str | None = _stamp()
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from crmcli.core.names import email_key, name_key, phone_digits
 from crmcli.errors import CrmError
+from crmcli.store import purchase_totals, stage_moves
 from crmcli.store.clock import now_stamp
 from crmcli.store.db import Database, Row
 from crmcli.store.due import refresh_customers, refresh_stakeholder_contact
@@ -318,5 +319,7 @@ def undo(db: Database, ref: str | int, cadences: dict[str, int], force: bool = F
         survivors = [r["id"] for r in _existing(db, "customer", sorted(touched))]
         alive = [r["id"] for r in _existing(db, "stakeholder", sorted(people))]
         refresh_stakeholder_contact(db, alive)
+        stage_moves.refresh(db, survivors)  # a deleted stage change ended no stage any more
+        purchase_totals.refresh(db, survivors)  # purchases deleted or restored
         refresh_customers(db, survivors, cadences)
     return plan
