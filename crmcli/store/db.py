@@ -123,6 +123,16 @@ class Database:
         return "(" + ", ".join(":" + n for n in names) + ")", dict(zip(names, values))
 
 
+IN_LIST_SIZE = 500  # ids per `IN (…)` list: well under every engine's parameter limit
+
+
+def id_chunks(ids: Iterable[int | None], size: int = IN_LIST_SIZE) -> Iterator[list[int]]:
+    """The distinct ids (None left out), in first-seen order, in lists of at most `size`."""
+    unique = [i for i in dict.fromkeys(ids) if i is not None]
+    for start in range(0, len(unique), size):
+        yield unique[start:start + size]
+
+
 def default_path() -> Path:
     from crmcli.dirs import user_data_dir
 

@@ -20,9 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from crmcli.store.db import Database
-
-CHUNK = 500
+from crmcli.store.db import Database, id_chunks
 
 _SET = (
     "UPDATE customer SET (purchase_cents, purchase_count, last_purchase) = "
@@ -37,16 +35,8 @@ def refresh(db: Database, customer_ids: Iterable[int] | None = None) -> None:
     if customer_ids is None:
         db.run(_SET)
         return
-    batch: list[int] = []
-    for cid in dict.fromkeys(customer_ids):
-        if cid is None:
-            continue
-        batch.append(cid)
-        if len(batch) == CHUNK:
-            _refresh(db, batch)
-            batch = []
-    if batch:
-        _refresh(db, batch)
+    for ids in id_chunks(customer_ids):
+        _refresh(db, ids)
 
 
 def _refresh(db: Database, ids: list[int]) -> None:

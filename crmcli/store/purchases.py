@@ -16,8 +16,8 @@ from crmcli.core.pipeline import purchase_note, stages_after_purchases
 from crmcli.store import purchase_totals
 from crmcli.store.clock import now_stamp
 from crmcli.store.customers import change_stage
-from crmcli.store.db import Database, Row
-from crmcli.store.due import CHUNK, refresh_next_due
+from crmcli.store.db import Database, Row, id_chunks
+from crmcli.store.due import refresh_next_due
 
 SELECT = (
     "SELECT p.id, p.customer_id, c.name AS customer, p.date, p.amount_cents, p.currency, "
@@ -36,12 +36,6 @@ def insert_row(db: Database, customer_id: int, values: dict[str, Any], deal_id: 
     return pid
 
 
-def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
-    unique = list(dict.fromkeys(ids))
-    for i in range(0, len(unique), CHUNK):
-        yield unique[i:i + CHUNK]
-
-
 def follow_stage(db: Database, customer_ids: Iterable[int]) -> list[Row]:
     """Move customers up the ladder as their purchases call for; the changes made.
 
@@ -50,7 +44,7 @@ def follow_stage(db: Database, customer_ids: Iterable[int]) -> list[Row]:
     change takes effect and history stays in order).
     """
     changes: list[Row] = []
-    for ids in _chunks(customer_ids):
+    for ids in id_chunks(customer_ids):
         marks, params = db.in_list("c", ids)
         eligible = db.rows(
             f"SELECT id, name, stage FROM customer WHERE id IN {marks} AND stage IN {_MOVABLE}", params
