@@ -102,3 +102,21 @@ def test_a_refused_staged_import_leaves_nothing(crm, tmp_path: Path, monkeypatch
                    encoding="utf-8")
     assert "in the future" in crm.error("--db", str(db), "import", "history", str(bad))
     assert dump(db) == before
+
+
+@pytest.mark.parametrize("bitmap, limit", [(1, 10**6), (1 << 10, 10**6), (1 << 10, 0)],
+                         ids=["every-hash-collides", "few-collide", "too-many-grouped-in-sql"])
+def test_rows_repeated_within_the_file_are_found_whatever_the_hash_bitmap(
+        crm, tmp_path: Path, monkeypatch, bitmap: int, limit: int) -> None:
+    """The bitmap only narrows which hashes SQL compares: a tiny one (all bits shared), a
+    roomy one, or one given up for SQL's grouping find the same repeats as the chunk path."""
+    files = history_files(tmp_path)
+    monkeypatch.setattr(importer, "HASH_BITMAP_BYTES", bitmap)
+    monkeypatch.setattr(importer, "REPEATED_HASHES_LIMIT", limit)
+    staged = import_both(crm, tmp_path / "staged.db", files)
+    with monkeypatch.context() as m:
+        m.setattr(importer.History, "bulk", lambda self, db, options: False)
+        chunked = import_both(crm, tmp_path / "chunked.db", files)
+    assert staged == chunked
+    assert [c["history"]["skipped"] for c in staged] == [2, 3]
+    assert dump(tmp_path / "staged.db") == dump(tmp_path / "chunked.db")

@@ -363,6 +363,26 @@ def test_value_rfm_follows_the_definitions_on_any_small_book(crm, buyers, book_d
     assert (data["customers"], data["revenue"]) == (len(ids), sum(per[i][0] for i in ids) / 100)
 
 
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.integers(1, 6), st.dates(min_value=date(2024, 1, 1), max_value=date(2026, 11, 25)),
+                          st.sampled_from([1, 2, 5, 40])), min_size=1, max_size=25))
+def test_value_terminal_totals_from_counts_are_those_of_the_rfm_rows(crm, buyers, book_db, bought):
+    """The terminal's totals come from counted values and a grid of scores in SQL
+    (store.reports.buyer_counts, rfm_grid): the same as scoring every buyer (value_report),
+    ties included."""
+    from crmcli.store import reports as store
+
+    with book_db.transaction():
+        book_db.run("DELETE FROM purchase")
+        purchase_totals.refresh(book_db)
+    for cid, day, amount in bought:
+        purchase(book_db, cid, day.isoformat(), amount * 25)
+    today = date(2026, 11, 25)
+    counted = store.buyer_counts(book_db, today)
+    summary = reports.value_summary(counted[0], store.rfm_grid(book_db, today, reports.value_cuts_of(*counted)))
+    assert summary == reports.value_report(store.buyers(book_db, today, names=False), listed=False)
+
+
 def test_value_as_of_and_since(crm, buyers):
     data = crm.json("report", "value", "--on", "2026-06-30")
     # By then: V1 300, V3 100, V4 20, V5 225 (three purchases); V2 had not bought yet.

@@ -10,16 +10,19 @@ from hypothesis import strategies as st
 
 from crmcli.core import segments as seg
 from crmcli.errors import CrmError
+from crmcli.store import purchase_totals
 from crmcli.store.db import Database
 
 ON = date(2026, 11, 25)
 
 
 def purchase(db: Database, customer_id: int, day: str, cents: int = 100_00) -> None:
-    """A purchase written straight into the book (the purchase command also moves stages)."""
+    """A purchase written straight into the book (the purchase command also moves stages),
+    with the customer's stored purchase totals kept as every writer keeps them."""
     with db.transaction():
         db.insert("INSERT INTO purchase (customer_id, date, amount_cents, created_at) "
                   "VALUES (:c, :d, :a, '2026-11-25T00:00:00')", {"c": customer_id, "d": day, "a": cents})
+        purchase_totals.refresh(db, [customer_id])
 
 
 # -- the parser ------------------------------------------------------------------------

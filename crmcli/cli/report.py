@@ -192,15 +192,20 @@ def churn(ctx: typer.Context, since: SinceOpt = None, on: OnDay = None, json_: J
 def value(ctx: typer.Context, since: Annotated[str | None, typer.Option("--since", help="Only purchases on or after this date (default: all).", show_default=False)] = None,
           on: OnDay = None, json_: Json = False, owner: OwnerOpt = None, all_: AllReps = False) -> None:
     """Revenue per customer: the 80/20 share, a Pareto chart, RFM scores and segments."""
-    from crmcli.core.reports import value_report
+    from crmcli.core.reports import value_cuts_of, value_report, value_summary
     from crmcli.store import reports
 
     s = session(ctx)
     book = s.book_of(owner, all_)
     day = _day(s, on)
     start = parse_date(since, s.today) if since else None
-    buyers = reports.buyers(s.db, day, start, names=json_, owner=book)
-    report, tenths, segments = value_report(buyers, listed=json_)
+    counted = None if json_ or start else reports.buyer_counts(s.db, day, book)
+    if counted and counted[0]:  # the terminal's totals from counts and a grid of scores, in SQL
+        cuts = value_cuts_of(*counted)
+        report, tenths, segments = value_summary(counted[0], reports.rfm_grid(s.db, day, cuts, book))
+    else:
+        buyers = reports.buyers(s.db, day, start, names=json_, owner=book)
+        report, tenths, segments = value_report(buyers, listed=json_)
     if json_:
         _emit_json(report, len(report["rfm"]))
         return

@@ -8,7 +8,7 @@ and treatments, medians, rates, the words of coverage advice.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -61,16 +61,31 @@ def quintile_scores(values: Sequence[Any], *, higher_is_better: bool = True) -> 
     t = ⌈k·n/5⌉ values are strictly worse, that is when it is strictly better than
     the value t places from the worst end.
     """
-    n = len(values)
-    if not n:
+    if not values:
         return []
-    ordered = sorted(values)
+    cuts = quintile_cuts(sorted(values), higher_is_better=higher_is_better)
+    if higher_is_better:
+        return [1 + bisect_left(cuts, v) for v in values]
+    return [5 - bisect_right(cuts, v) for v in values]
+
+
+def quintile_cuts(ordered: Sequence[Any], *, higher_is_better: bool = True) -> list[Any]:
+    """The four cut values of quintile_scores over values in ascending order, ascending:
+    with higher_is_better a value scores 1 + (how many cuts are below it), otherwise
+    5 − (how many cuts are at or below it). Non-empty `ordered` only."""
+    n = len(ordered)
     places = [-(-k * n // 5) for k in range(1, 5)]  # ⌈k·n/5⌉, k = 1…4
     if higher_is_better:
-        cuts = [ordered[t - 1] for t in places]  # ascending
-        return [1 + bisect_left(cuts, v) for v in values]
-    cuts = sorted(ordered[n - t] for t in places)
-    return [5 - bisect_right(cuts, v) for v in values]
+        return [ordered[t - 1] for t in places]
+    return sorted(ordered[n - t] for t in places)
+
+
+def expand(counted: Iterable[tuple[Any, int]]) -> list[Any]:
+    """Values given as (value, how many times) as the list of them all, in the given order."""
+    out: list[Any] = []
+    for value, n in counted:
+        out += [value] * n
+    return out
 
 
 def rfm_segment(r: int, f: int, m: int) -> str:
@@ -369,6 +384,29 @@ def value_report(buyers: Sequence[Buyer], *, listed: bool = True
     report = {"customers": len(buyers), "revenue": money(sum(cents)), "top20_share": top_share(cents),
               "rfm": rfm(buyers, scores) if listed else []}
     return report, pareto(cents), ({} if listed else rfm_summary(buyers, scores))
+
+
+def value_cuts_of(cents: Sequence[tuple[int, int]], purchases: Sequence[tuple[int, int]],
+                  days: Sequence[tuple[int, int]]) -> tuple[list[int], list[int], list[int]]:
+    """The quintile cuts of recency (days), frequency and monetary (cents) that rfm_scores
+    would use, from the buyers' values counted ((value, customers), any order): the same
+    scores, without a row per buyer."""
+    return (quintile_cuts(expand(sorted(days)), higher_is_better=False),
+            quintile_cuts(expand(sorted(purchases))), quintile_cuts(expand(sorted(cents))))
+
+
+def value_summary(cents: Sequence[tuple[int, int]], grid: Sequence[Sequence[int]]
+                  ) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    """value_report(buyers, listed=False) from counts instead of buyers: `cents` the buyers'
+    revenues counted ((cents, customers)), `grid` rows (r, f, m, customers, cents) per score."""
+    desc = expand(sorted(cents, reverse=True))
+    report = {"customers": len(desc), "revenue": money(sum(desc)), "top20_share": top_share(desc), "rfm": []}
+    out = {name: {"customers": 0, "cents": 0} for name in SEGMENTS}
+    for r, f, m, n, total in grid:
+        seg = out[SEGMENT_OF[int(r), int(f), int(m)]]
+        seg["customers"] += int(n)
+        seg["cents"] += int(total)
+    return report, pareto(desc), out
 
 
 def winback_report(lost: Sequence[dict[str, Any]], revenues: Sequence[int]) -> list[dict[str, Any]]:

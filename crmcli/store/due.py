@@ -19,24 +19,11 @@ from datetime import date
 from crmcli.core.agenda import agenda_weight
 from crmcli.core.cadence import CustomerDue, StakeholderDue, effective_cadence, next_due
 from crmcli.core.vocabulary import OPEN_DEAL_STAGES
-from crmcli.store.db import Database
-
-CHUNK = 500
+from crmcli.store.db import Database, id_chunks
 
 
 def _d(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
-
-
-def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
-    batch: list[int] = []
-    for i in dict.fromkeys(ids):
-        batch.append(i)
-        if len(batch) == CHUNK:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def lock(db: Database, table: str, marks: str, params: dict) -> None:
@@ -54,7 +41,7 @@ def lock(db: Database, table: str, marks: str, params: dict) -> None:
 
 def refresh_last_contact(db: Database, customer_ids: Iterable[int]) -> None:
     """last_contact = the latest logged contact, or the imported date when that is later."""
-    for ids in _chunks(customer_ids):
+    for ids in id_chunks(customer_ids):
         marks, params = db.in_list("c", ids)
         lock(db, "customer", marks, params)
         logged = {
@@ -77,7 +64,7 @@ def refresh_last_contact(db: Database, customer_ids: Iterable[int]) -> None:
 
 
 def refresh_stakeholder_contact(db: Database, stakeholder_ids: Iterable[int]) -> None:
-    for ids in _chunks(i for i in stakeholder_ids if i):
+    for ids in id_chunks(i for i in stakeholder_ids if i):
         marks, params = db.in_list("s", ids)
         lock(db, "stakeholder", marks, params)
         db.run(
@@ -91,7 +78,7 @@ def refresh_next_due(db: Database, customer_ids: Iterable[int], cadences: dict[s
     """Recompute next_due (and the agenda's other inputs) for these customers; the number whose
     next_due changed."""
     changed = 0
-    for ids in _chunks(customer_ids):
+    for ids in id_chunks(customer_ids):
         marks, params = db.in_list("c", ids)
         lock(db, "customer", marks, params)
         people: dict[int, list[StakeholderDue]] = defaultdict(list)
@@ -150,6 +137,101 @@ def refresh_customers(db: Database, customer_ids: Iterable[int], cadences: dict[
     ids = list(customer_ids)
     refresh_last_contact(db, ids)
     refresh_next_due(db, ids, cadences)
+
+
+# An import refreshes its customers in ranges of this many ids, read with joins on a temporary
+# table of the ids (SQLite): a few queries per range instead of five per 500 customers.
+BULK_RANGE = 5000
+
+
+def refresh_imported(db: Database, customer_ids: Iterable[int], cadences: dict[str, int]) -> None:
+    """`refresh_customers` for the many customers an import touched: the same columns, the same
+    rule (core.cadence.next_due), computed in one pass per range of ids and written with one
+    UPDATE of the rows that changed. PostgreSQL, and a few customers, take refresh_customers.
+
+    `crm db check` recomputes with refresh_customers, so it checks this path too.
+    """
+    ids = sorted(set(customer_ids))
+    if db.dialect != "sqlite" or len(ids) < BULK_RANGE:
+        refresh_customers(db, ids, cadences)
+        return
+    conn = db._conn  # type: ignore[attr-defined]  # positional tuples: no dict per row
+    conn.execute("DROP TABLE IF EXISTS temp.crm_refresh")
+    conn.execute("CREATE TEMP TABLE crm_refresh (id INTEGER PRIMARY KEY)")
+    conn.executemany("INSERT INTO temp.crm_refresh (id) VALUES (?)", ((i,) for i in ids))
+    rebuild = _drop_derived_indexes(db, len(ids))
+    # CROSS JOIN: SQLite walks the ids in order and seeks each customer's rows by its index.
+    ranged = "FROM temp.crm_refresh t CROSS JOIN {} WHERE t.id BETWEEN ? AND ?"
+    for start in range(0, len(ids), BULK_RANGE):
+        span = (ids[start], ids[min(start + BULK_RANGE, len(ids)) - 1])
+        people: dict[int, list[StakeholderDue]] = defaultdict(list)
+        for cid, sid, name, every, last, born in conn.execute(
+            "SELECT s.customer_id, s.id, s.name, s.every_days, s.last_contact, s.birthday "
+            + ranged.format("stakeholder s ON s.customer_id = t.id")
+            + " AND (s.every_days IS NOT NULL OR s.birthday IS NOT NULL)", span,
+        ):
+            people[cid].append(StakeholderDue(sid, name, every, _d(last), born))
+        follow_ups: dict[int, list[date]] = defaultdict(list)
+        for cid, due_on in conn.execute(
+            "SELECT f.customer_id, f.due_on "
+            + ranged.format("follow_up f ON f.customer_id = t.id AND f.done_at IS NULL"), span,
+        ):
+            follow_ups[cid].append(date.fromisoformat(due_on))
+        deals: dict[int, list[date]] = defaultdict(list)
+        for cid, stage, close_on in conn.execute(
+            "SELECT d.customer_id, d.stage, d.close_on " + ranged.format("deal d ON d.customer_id = t.id"),
+            span,
+        ):
+            if close_on and stage in OPEN_DEAL_STAGES:
+                deals[cid].append(date.fromisoformat(close_on))
+        updates = []
+        for (cid, stage, tier, since, every, imported, last, due_was, first_was, weight_was,
+             logged) in conn.execute(
+            "SELECT c.id, c.stage, c.tier, c.since, c.every_days, c.imported_last_contact, "
+            "c.last_contact, c.next_due, c.follow_up_on, c.agenda_weight, "
+            "(SELECT max(i.date) FROM interaction i WHERE i.customer_id = c.id) "
+            + ranged.format("customer c ON c.id = t.id"), span,
+        ).fetchall():
+            latest = max(logged or "", imported or "") or None  # as refresh_last_contact
+            open_dates = follow_ups.get(cid)
+            due = next_due(CustomerDue(
+                stage=stage, since=date.fromisoformat(since),
+                cadence_days=effective_cadence(every, tier, cadences), last_contact=_d(latest),
+                stakeholders=tuple(people.get(cid, ())), follow_ups=tuple(open_dates or ()),
+                deals=tuple(deals.get(cid, ())),
+            ))
+            value = due.isoformat() if due else None
+            first = min(open_dates).isoformat() if open_dates else None
+            weight = agenda_weight(tier, stage)
+            if (latest, value, first, weight) != (last, due_was, first_was, weight_was):
+                updates.append((latest, value, first, weight, cid))
+        if updates:
+            conn.executemany("UPDATE customer SET last_contact = ?, next_due = ?, follow_up_on = ?, "
+                             "agenda_weight = ? WHERE id = ?", updates)
+    conn.execute("DROP TABLE temp.crm_refresh")
+    for sql in rebuild:
+        conn.execute(sql)
+
+
+# The columns refresh_imported writes; the customer indexes holding any of them are dropped
+# for a refresh of at least a quarter of the book and built again after (moving 100,000 entries
+# in each of three indexes costs several times building them anew).
+DERIVED_COLUMNS = {"last_contact", "next_due", "follow_up_on", "agenda_weight"}
+BULK_TABLE_SHARE = 4
+
+
+def _drop_derived_indexes(db: Database, count: int) -> list[str]:
+    """Drop the customer indexes on the derived columns when rebuilding them is cheaper; their SQL."""
+    if count * BULK_TABLE_SHARE < int(db.value("SELECT count(*) FROM customer")):
+        return []
+    rebuild = []
+    for index in db.rows("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                         "AND tbl_name = 'customer' AND sql IS NOT NULL ORDER BY name"):
+        columns = {r["name"] for r in db.rows(f'PRAGMA index_info("{index["name"]}")')}
+        if columns & DERIVED_COLUMNS:
+            db.run(f'DROP INDEX "{index["name"]}"')
+            rebuild.append(index["sql"])
+    return rebuild
 
 
 def refresh_tier(db: Database, tier: str, cadences: dict[str, int]) -> int:

@@ -46,11 +46,13 @@ calls `register_kind`; its CSV headers are registered in io/headers.py.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from crmcli.core import records
@@ -75,6 +77,8 @@ IMPORT_CACHE_KIB = 16 * 1024  # SQLite page cache (and sort memory) during an im
 BULK_MIN_ROWS = 5000
 BULK_TABLE_SHARE = 4
 BULK_WITHOUT_FK_CHECKS = True  # see _SqlitePlanner
+HASH_BITMAP_BYTES = 1 << 23  # _StagedHistory: 67 million bits, 1.5% of a million rows met again
+REPEATED_HASHES_LIMIT = 250_000  # hashes met again kept in memory (beyond: grouped in SQL)
 
 
 class Record(NamedTuple):
@@ -249,7 +253,7 @@ def import_records(db: Database, kind: str, records: Iterable[Record | tuple], o
     run = Run(db, options, summary, spec)
     planner = _SqlitePlanner(db, bulk=spec.bulk(db, options))
     try:
-        with planner, db.transaction():
+        with planner, _NoCycleCollector(), db.transaction():
             if not options.dry_run:
                 run.batch_id = summary.batch_id = db.insert(
                     "INSERT INTO import_batch (file, sha256, kind, at) VALUES (:f, :s, :k, :at)",
@@ -311,6 +315,24 @@ class _SqlitePlanner:
             self.db.run(f"PRAGMA cache_size = {int(self.cache)}")
         if self.foreign_keys is not None:
             self.db.run(f"PRAGMA foreign_keys = {int(self.foreign_keys)}")
+
+
+class _NoCycleCollector:
+    """Python's cycle collector paused for the import, and resumed as it was.
+
+    An import allocates millions of short-lived tuples, lists and dicts (none in a
+    reference cycle: reference counting frees them), which keep triggering the
+    collector; each pass walks the import's long-lived caches and finds nothing:
+    a tenth of the CPU time of a million contacts logged.
+    """
+
+    def __enter__(self) -> None:
+        self.was_enabled = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.was_enabled:
+            gc.enable()
 
 
 class CsvRows:
@@ -393,6 +415,7 @@ class Run:
         self._stakeholders = _Bounded(_STAKEHOLDER_BRIEF_COLUMNS)  # (customer id, name_key) -> brief
         self._defaults: dict[str, dict[str, Any]] = {}
         self.staged: Any = None  # a kind's rows staged for a set-based write (History)
+        self.rebuild: list[str] | None = None  # indexes dropped for a large import (SQL to rebuild)
 
     # -- the flow --------------------------------------------------------------
     def start(self) -> None:
@@ -463,10 +486,12 @@ class Run:
         return list(map(cache.__getitem__, texts))
 
     def finish(self) -> None:
-        from crmcli.store.due import refresh_customers, refresh_stakeholder_contact
+        from crmcli.store.due import refresh_imported, refresh_stakeholder_contact
 
         if self.summary.refused and not self.options.skip_invalid and not self.options.dry_run:
             return  # refused: everything is rolled back, nothing to bring up to date
+        for sql in self.rebuild or ():
+            self.db.run(sql)  # before the steps below read them
 
         # The chunks are done: what they cached is not needed by the set-based steps below.
         self._customers.clear()
@@ -480,7 +505,7 @@ class Run:
         if self.touched_stakeholders:
             refresh_stakeholder_contact(self.db, sorted(self.touched_stakeholders))
         if self.touched_customers:
-            refresh_customers(self.db, sorted(self.touched_customers), self.options.cadences)
+            refresh_imported(self.db, self.touched_customers, self.options.cadences)
         self._flush_items(force=True)
         if self.batch_id is not None:
             totals = Counts()
@@ -553,7 +578,14 @@ class Run:
             ids = self.db.reserve_ids(table, len(rows))  # type: ignore[attr-defined]
         for row, new_id in zip(rows, ids):
             row["id"] = new_id
-        self.db.run_many(f"INSERT INTO {table} (id, {cols}) VALUES (:id, {marks})", rows)
+        if self.db.dialect == "sqlite":
+            # Bound by position: sqlite3 looks each named parameter up in the row's dict
+            # through a new string, about a third of the cost of inserting a wide row.
+            self.db._conn.executemany(  # type: ignore[attr-defined]
+                f"INSERT INTO {table} (id, {cols}) VALUES ({', '.join('?' * (len(columns) + 1))})",
+                map(itemgetter("id", *columns), rows))
+        else:
+            self.db.run_many(f"INSERT INTO {table} (id, {cols}) VALUES (:id, {marks})", rows)
         return ids
 
     def created(self, table: str, ids: Iterable[int]) -> None:
@@ -657,12 +689,14 @@ class Run:
         """New customers (validated values from customer_values), with their first stage dated.
 
         A new customer has no contacts logged, stakeholders or follow-ups yet, so
-        its last contact is the imported one and its next due date follows from
-        its cadence alone (core.cadence); kinds that then add stakeholders or
-        contacts to it mark it touched, and it is refreshed at the end.
+        its last contact is the imported one, its next due date follows from its
+        cadence alone (core.cadence) and its agenda weight from its tier and stage;
+        kinds that then add stakeholders or contacts to it mark it touched, and it
+        is refreshed at the end.
         """
         if not rows:
             return []
+        from crmcli.core.agenda import agenda_weight
         from crmcli.core.cadence import CustomerDue, effective_cadence, next_due
 
         cadences = self.options.cadences
@@ -678,15 +712,22 @@ class Run:
             ))
             row["last_contact"] = last
             row["next_due"] = due.isoformat() if due else None
+            row["agenda_weight"] = agenda_weight(row["tier"], row["stage"])
             full.append(row)
-        ids = self.insert_rows("customer", _CUSTOMER_COLUMNS + ("last_contact", "next_due"), full)
+        ids = self.insert_rows("customer", _CUSTOMER_COLUMNS + ("last_contact", "next_due",
+                                                                "agenda_weight"), full)
         for row in full:
             self._customers.put(row["name_key"], row)
-        self.db.run_many(
-            "INSERT INTO stage_change (customer_id, stage, at, note, created_at) "
-            "VALUES (:id, :stage, :since, 'imported', :created_at)",
-            full,
-        )
+        if self.db.dialect == "sqlite":  # by position, as insert_rows
+            self.db._conn.executemany(  # type: ignore[attr-defined]
+                "INSERT INTO stage_change (customer_id, stage, at, note, created_at) "
+                "VALUES (?, ?, ?, 'imported', ?)", map(itemgetter("id", "stage", "since", "created_at"), full))
+        else:
+            self.db.run_many(
+                "INSERT INTO stage_change (customer_id, stage, at, note, created_at) "
+                "VALUES (:id, :stage, :since, 'imported', :created_at)",
+                full,
+            )
         self.created("customer", ids)
         self.counts("customers").created += len(ids)
         return ids
@@ -951,6 +992,18 @@ class _Bounded(dict):
         return None if found is None else dict(zip(self.columns, found))
 
 
+def _drop_indexes(db: Database, table: str, keep: str | None = None) -> list[str]:
+    """Drop the secondary indexes of `table` (SQLite), but those on column `keep`; their SQL."""
+    dropped = []
+    for index in db.rows("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                         "AND tbl_name = :t AND sql IS NOT NULL ORDER BY name", {"t": table}):
+        if keep and keep in {r["name"] for r in db.rows(f'PRAGMA index_info("{index["name"]}")')}:
+            continue
+        db.run(f'DROP INDEX "{index["name"]}"')
+        dropped.append(index["sql"])
+    return dropped
+
+
 def _has_json(db: Database) -> bool:
     """Whether this SQLite has its JSON functions (Run._oldest_ids looks keys up with json_each);
     without them (SQLite before 3.38 built without JSON1) imports go row by row."""
@@ -1083,7 +1136,24 @@ class Customers(Kind):
                             lambda first=first, item=item: _merge(first.values, item.changes))
             else:
                 new[key] = (record, item)
+        if new and run.rebuild is None:
+            self._maybe_drop_indexes(run, len(new))
         run.create_customers([item.values for _, item in new.values()])
+
+    @staticmethod
+    def _maybe_drop_indexes(run: Run, adding: int) -> None:
+        """Once the customers created reach BULK_MIN_ROWS and a quarter of the book, drop the
+        indexes of `customer` (all but the name_key one that matching reads) and of
+        `stage_change`, to build them again in one pass at the end (Run.finish): inserting
+        100,000 customers into seven indexes costs more than building them. SQLite only;
+        skipping duplicates only (an update reads a customer's stage history)."""
+        db = run.db
+        total = run.counts("customers").created + adding
+        if db.dialect != "sqlite" or run.options.on_conflict != "skip" or total < BULK_MIN_ROWS:
+            return
+        if total * BULK_TABLE_SHARE < run.first_new["customer"] - 1:  # the book's customers, about
+            return
+        run.rebuild = _drop_indexes(db, "customer", keep="name_key") + _drop_indexes(db, "stage_change")
 
 
 def _merge(target: dict[str, Any], changes: dict[str, Any]) -> bool:
@@ -1488,6 +1558,11 @@ class _StagedHistory:
                     f"{', '.join(self.COLUMNS)})")
         self.sql = (f"INSERT INTO {self.TABLE} (seq, h, {', '.join(self.COLUMNS)}) "
                     f"VALUES ({', '.join('?' * (len(self.COLUMNS) + 2))})")
+        # A bitmap of the hashes staged so far: a hash met again (a repeated row, or another
+        # row whose hash shares its bits) is kept in `repeated`, and only the rows with those
+        # hashes are compared in SQL, instead of grouping a million hashes there.
+        self.seen = bytearray(HASH_BITMAP_BYTES)
+        self.repeated: set[int] | None = set()  # None: too many, every hash is grouped in SQL
 
     def add(self, items: list[tuple[Record, Any]], cid_of: Callable[[Any], int],
             stakeholder_ids: dict[tuple[int, str], int]) -> None:
@@ -1510,7 +1585,18 @@ class _StagedHistory:
                                              columns[5])
         start = self.count + 1
         self.count += len(cids)
-        hashes = map(hash, zip(cids, sids, days, channels, notes))
+        hashes = list(map(hash, zip(cids, sids, days, channels, notes)))
+        if self.repeated is not None:
+            seen, repeated, bits = self.seen, self.repeated, len(self.seen) * 8
+            for h in hashes:
+                at = h % bits
+                mask = 1 << (at & 7)
+                if seen[at >> 3] & mask:
+                    repeated.add(h)
+                else:
+                    seen[at >> 3] |= mask
+            if len(repeated) > REPEATED_HASHES_LIMIT:  # a huge file fills the bitmap: SQL groups
+                self.seen, self.repeated = bytearray(), None
         # Positional tuples with no None: sqlite3 binds None through its adapter lookup,
         # several times slower than a string or an integer.
         self.db._conn.executemany(self.sql, zip(itertools.count(start), hashes, *columns))
@@ -1526,11 +1612,18 @@ class _StagedHistory:
         if first > 1:
             db.run(f"INSERT INTO {table}_dup SELECT s.seq FROM {table} s WHERE EXISTS "
                    f"(SELECT 1 FROM interaction i WHERE {same})")
-        db.run(
-            f"INSERT OR IGNORE INTO {table}_dup SELECT seq FROM (SELECT seq, row_number() OVER ("
-            "PARTITION BY customer_id, stakeholder_id, date, channel, note "
-            f"ORDER BY seq) AS n FROM {table} "
-            f"WHERE h IN (SELECT h FROM {table} GROUP BY h HAVING count(*) > 1)) WHERE n > 1")
+        repeats = (f"INSERT OR IGNORE INTO {table}_dup SELECT seq FROM (SELECT seq, row_number() "
+                   "OVER (PARTITION BY customer_id, stakeholder_id, date, channel, note "
+                   f"ORDER BY seq) AS n FROM {table} WHERE h IN ({{}})) WHERE n > 1")
+        if self.repeated is None:
+            db.run(repeats.format(f"SELECT h FROM {table} GROUP BY h HAVING count(*) > 1"))
+        elif self.repeated:
+            db.run(f"CREATE TABLE {table}_h (h INTEGER PRIMARY KEY)")
+            db._conn.executemany(f"INSERT INTO {table}_h VALUES (?)",  # type: ignore[attr-defined]
+                                 ((h,) for h in self.repeated))
+            db.run(repeats.format(f"SELECT h FROM {table}_h"))
+            db.run(f"DROP TABLE {table}_h")
+        self.seen, self.repeated = bytearray(), set()
         skipped = int(db.value(f"SELECT count(*) FROM {table}_dup"))
         created = self.count - skipped
         rebuild = self._drop_indexes(created, first)
@@ -1588,11 +1681,7 @@ class _StagedHistory:
         existing = int(db.value("SELECT count(*) FROM interaction")) if first > 1 else 0
         if created * BULK_TABLE_SHARE < existing:
             return []
-        indexes = db.rows("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
-                          "AND tbl_name = 'interaction' AND sql IS NOT NULL ORDER BY name")
-        for index in indexes:
-            db.run(f'DROP INDEX "{index["name"]}"')
-        return [index["sql"] for index in indexes]
+        return _drop_indexes(db, "interaction")
 
 
 def _update_logged(run: Run, row: Row, changes: dict[str, Any]) -> bool:

@@ -31,7 +31,7 @@ on customer (owner, …) lists). Without an owner the queries are unchanged.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from crmcli.core.vocabulary import LEVEL_ORDER, TIERS
 from crmcli.store import purchase_totals
@@ -174,10 +174,35 @@ def coverage(db: Database, on: date, today: date, ids: list[int] | None = None,
     return [(*r[:3], int(r[3]), int(r[4]), *r[5:8], int(r[8]), int(r[9])) for r in db.tuples(sql, params)]
 
 
+def _covered() -> str:
+    """The customers well covered today: a decision-maker at partner or closer and someone
+    else besides (one pass over the stakeholders, the `someone else` an index-only probe;
+    on a big book cheaper than probing every account's stakeholders)."""
+    close = ", ".join(f"'{k}'" for k in LEVEL_ORDER[LEVEL_ORDER.index("partner"):])
+    return ("SELECT s.customer_id FROM stakeholder s WHERE s.role = 'decision-maker' "
+            f"AND s.level IN ({close}) AND EXISTS (SELECT 1 FROM stakeholder s2 "
+            "WHERE s2.customer_id = s.customer_id AND s2.id <> s.id)")
+
+
 def coverage_shown(db: Database, on: date, today: date, limit: int,
                    owner: str | None = None) -> tuple[list[tuple], int]:
-    """The first `limit` single-threaded accounts in rank order, and how many there are:
-    the top tiers are searched first, so a big book costs one index probe per customer."""
+    """The first `limit` single-threaded accounts in rank order, and how many there are."""
+    if on >= today and purchase_totals.stored_answers(db, on.isoformat()):
+        # Today's levels and the stored revenues: the flagged accounts are the company
+        # accounts not in the covered set, counted and ranked in one statement.
+        sql = f"""
+            WITH f AS MATERIALIZED (
+                SELECT c.id, c.tier, c.name_key, c.purchase_cents AS cents FROM customer c
+                WHERE {_COMPANIES}{_of(owner)} AND c.id NOT IN ({_covered()}))
+            SELECT NULL, count(*) FROM f
+            UNION ALL
+            SELECT * FROM (SELECT id, 0 FROM f WHERE tier IN ({", ".join(f"'{t}'" for t in TIERS.keys)})
+                           ORDER BY {_rank('tier', TIERS.keys)}, cents DESC, name_key, id LIMIT :limit) top
+        """
+        found = db.tuples(sql, _params(owner, on=on.isoformat(), limit=limit))
+        ids = [r[0] for r in found if r[0] is not None]
+        total = sum(int(r[1]) for r in found if r[0] is None)
+        return (coverage(db, on, today, ids) if ids else []), total
     counts = coverage_counts(db, on, today, owner)
     ids: list[int] = []
     for tier in TIERS.keys:
@@ -265,6 +290,45 @@ def buyers(db: Database, on: date, since: date | None = None, *, names: bool = T
     found = db.tuples(sql, params)
     found.sort()  # by id; linear, as the rows come in (reverse) id order
     return found
+
+
+def buyer_counts(db: Database, on: date, owner: str | None = None
+                 ) -> tuple[list[tuple], list[tuple], list[tuple]] | None:
+    """The buying customers' revenues, purchase counts and days since their last purchase,
+    each counted ((value, customers): a few thousand rows rather than one per buyer), from
+    the stored totals; None when they do not answer for the day (a purchase dated after it).
+    Three GROUP BYs over the index customer (purchase_count, purchase_cents, last_purchase)."""
+    if not purchase_totals.stored_answers(db, on.isoformat()):
+        return None
+    params = _params(owner)
+    found = []
+    for column in ("purchase_cents", "purchase_count", "last_purchase"):
+        found.append([(value, int(n)) for value, n in db.tuples(
+            f"SELECT c.{column}, count(*) FROM customer c WHERE c.purchase_count > 0{_of(owner)} "
+            f"GROUP BY c.{column}", params)])
+    days = [((on - date.fromisoformat(str(last)[:10])).days, n) for last, n in found[2]]
+    return found[0], found[1], days
+
+
+def rfm_grid(db: Database, on: date, cuts: tuple[list[int], list[int], list[int]],
+             owner: str | None = None) -> list[tuple]:
+    """(r, f, m, customers, cents) per RFM score, from the stored totals scored against the
+    quintile cuts of recency (days), frequency and monetary (core.reports.value_cuts_of):
+    r = 5 − cuts at or below the days (as dates: the last purchase on or before the day
+    minus the cut), f and m = 1 + cuts below the value, as core.reports.quintile_scores."""
+    days, counts, cents = cuts
+    params = _params(owner)
+    terms = {"r": [], "f": [], "m": []}
+    for i, (d, n, m) in enumerate(zip(days, counts, cents)):
+        params.update({f"r{i}": (on - timedelta(days=d)).isoformat(), f"f{i}": n, f"m{i}": m})
+        terms["r"].append(f"CASE WHEN c.last_purchase <= :r{i} THEN 1 ELSE 0 END")
+        terms["f"].append(f"CASE WHEN c.purchase_count > :f{i} THEN 1 ELSE 0 END")
+        terms["m"].append(f"CASE WHEN c.purchase_cents > :m{i} THEN 1 ELSE 0 END")
+    sql = (f"SELECT r, f, m, count(*), CAST(sum(cents) AS BIGINT) FROM ("
+           f"SELECT 5 - ({' + '.join(terms['r'])}) AS r, 1 + {' + '.join(terms['f'])} AS f, "
+           f"1 + {' + '.join(terms['m'])} AS m, c.purchase_cents AS cents "
+           f"FROM customer c WHERE c.purchase_count > 0{_of(owner)}) t GROUP BY r, f, m")
+    return db.tuples(sql, params)
 
 
 def revenues(db: Database, on: date, owner: str | None = None) -> list[int]:

@@ -18,6 +18,7 @@ from typing import Any
 
 from crmcli.core import segments as seg
 from crmcli.errors import CrmError, NotFound
+from crmcli.store import purchase_totals
 from crmcli.store.clock import now_stamp
 from crmcli.store.db import Database, Row
 
@@ -34,7 +35,7 @@ class Sql:
     """Builds SQL fragments on the customer alias `c`, collecting their parameters and joins."""
 
     def __init__(self, on: date, today: date, dialect: str, prefix: str = "sg",
-                 owner: str | None = None) -> None:
+                 owner: str | None = None, stored_purchases: bool = False) -> None:
         self.on = on
         self.owner = owner
         self.dialect = dialect
@@ -45,6 +46,9 @@ class Sql:
         self.on_param = self.param(on.isoformat())
         # As of today the stored last contact (imports included) is exact and indexed.
         self._live = on >= today
+        # No purchase dated after the day: the stored last purchase (migration 0007) is the
+        # latest purchase up to it, read with the customer row instead of probing purchases.
+        self._stored_purchases = stored_purchases
 
     def param(self, value: Any) -> str:
         name = f"{self._prefix}{self._n}"
@@ -61,6 +65,8 @@ class Sql:
         """`expr` (with {v} for the measured value) evaluated for customer c."""
         on = self.on_param
         if measure == "years-since-purchase":  # the latest purchase: one step down the index
+            if self._stored_purchases:
+                return f"({expr.format(v='c.last_purchase')})"
             return (f"(SELECT {expr.format(v='p.date')} FROM purchase p "
                     f"WHERE p.customer_id = c.id AND p.date <= {on} ORDER BY p.date DESC LIMIT 1)")
         if measure == "days-since-contact":  # never contacted: counted from joining the book
@@ -173,6 +179,14 @@ class Sql:
         return " AND ".join(parts) or "1 = 1"
 
 
+def _sql(db: Database, spec: seg.Spec, on: date, today: date, **kwargs: Any) -> Sql:
+    """A Sql builder for the spec, told whether the stored purchase totals answer for the day
+    (asked only when the spec measures purchases)."""
+    measures = {d.measure for d in spec.by} | {c.measure for c in spec.where}
+    stored = "years-since-purchase" in measures and purchase_totals.stored_answers(db, on.isoformat())
+    return Sql(on, today, db.dialect, stored_purchases=stored, **kwargs)
+
+
 # -- checks ---------------------------------------------------------------------
 
 def check_facts(db: Database, spec: seg.Spec) -> None:
@@ -191,12 +205,20 @@ def grid(db: Database, spec: seg.Spec, on: date, today: date,
          owner: str | None = None) -> tuple[dict[tuple, int], int]:
     """Counts per cell (keys: band index, or fact text), and how many matched the filters but fall
     outside; of the rep's customers when `owner` is given."""
-    q = Sql(on, today, db.dialect, owner=owner)
+    q = _sql(db, spec, on, today, owner=owner)
     where = q.where(spec)
     if not spec.by:
         total = int(db.value(f"SELECT count(*) FROM {q.source()} WHERE {where}", q.params))
         return {(): total}, 0
-    bands = ", ".join(f"{q.band(d)} AS b{i}" for i, d in enumerate(spec.by))
+    exprs = [q.band(d) for d in spec.by]
+    # A customer with no band on one dimension falls outside the grid whatever its others are:
+    # a band that needs a probe (a subquery) is looked up only for customers banded on every
+    # dimension read from the customer row itself (the stored last purchase, tier, …).
+    cheap = [e for e in exprs if "SELECT" not in e]
+    if cheap and len(cheap) < len(exprs):
+        known = " AND ".join(f"{e} IS NOT NULL" for e in cheap)
+        exprs = [e if e in cheap else f"CASE WHEN {known} THEN {e} END" for e in exprs]
+    bands = ", ".join(f"{e} AS b{i}" for i, e in enumerate(exprs))
     groups = ", ".join(str(i + 1) for i in range(len(spec.by)))
     counts: dict[tuple, int] = {}
     outside = 0
@@ -213,7 +235,7 @@ def grid(db: Database, spec: seg.Spec, on: date, today: date,
 def cell_customers(db: Database, spec: seg.Spec, labels: tuple[str, ...], on: date, today: date,
                    limit: int | None, owner: str | None = None) -> tuple[list[Row], int]:
     """The customers in one cell (name order), with each measure's value, and how many in all."""
-    q = Sql(on, today, db.dialect, owner=owner)
+    q = _sql(db, spec, on, today, owner=owner)
     where = f"{q.where(spec)} AND {q.in_cell(spec, labels)}"
     values = "".join(f", {q.value(d)} AS v{i}" for i, d in enumerate(spec.by))
     sql = (f"SELECT c.id, c.name, c.kind, c.tier, c.stage, c.last_contact, c.next_due{values} "
@@ -231,7 +253,7 @@ def cell_customers(db: Database, spec: seg.Spec, labels: tuple[str, ...], on: da
 def agenda_filter(db: Database, spec: seg.Spec, on: date, today: date) -> tuple[str, dict[str, Any]]:
     """A WHERE fragment on `c` for `crm due --segment`: the segment's customers (its cell, if
     saved with one), as one uncorrelated subquery the database computes once."""
-    q = Sql(on, today, db.dialect, prefix="seg")
+    q = _sql(db, spec, on, today, prefix="seg")
     where = f"{q.where(spec)} AND {q.in_cell(spec, spec.cell)}"
     return f"c.id IN (SELECT c.id FROM {q.source()} WHERE {where})", q.params
 
