@@ -7,7 +7,7 @@ from typing import Any
 from crmcli.store import stage_moves
 from crmcli.store.clock import now_stamp
 from crmcli.store.db import Database, Row
-from crmcli.store.due import refresh_customers, refresh_next_due
+from crmcli.store.due import lock, refresh_customers, refresh_next_due
 
 # What `customer list`, `--json` and export show of a customer, in order.
 LIST_COLUMNS = (
@@ -62,6 +62,10 @@ def _today() -> str:
 
 def change_stage(db: Database, customer_id: int, stage: str, at: str, note: str | None) -> str:
     """Record a stage change; the current stage becomes the latest by date. Returns it."""
+    # On a server, the customer's row first: two reps changing its stage at once would otherwise
+    # each update the other's stage changes (stage_moves) in opposite orders and deadlock, or
+    # derive from_stage without the other's change. The second now waits, then reads both.
+    lock(db, "customer", "(:c)", {"c": customer_id})
     db.insert(
         "INSERT INTO stage_change (customer_id, stage, at, note, created_at) "
         "VALUES (:c, :s, :at, :n, :t)",
