@@ -16,8 +16,9 @@ import contextlib
 import itertools
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -151,6 +152,25 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.Fi
 @pytest.fixture
 def db_path(isolated: Path) -> Path:
     return isolated
+
+
+@pytest.fixture
+def old_book(db_path: Path) -> Callable[..., Any]:
+    """The test's SQLite book as an earlier release left it: migrated up to `revision` only, with
+    `customers` (names) on it since 2020-01-01. Close it; the next crm command upgrades it."""
+
+    def make(revision: str, customers: Sequence[str] = ()):
+        from crmcli.store import migrate
+        from crmcli.store.db import Database, connect_sqlite
+
+        db = Database(connect_sqlite(db_path), str(db_path))
+        migrate.upgrade(db, db_path, revision)
+        for name in customers:
+            db.run("INSERT INTO customer (name, name_key, since, created_at, updated_at) "
+                   "VALUES (:n, lower(:n), '2020-01-01', 'x', 'x')", {"n": name})
+        return db
+
+    return make
 
 
 @pytest.fixture

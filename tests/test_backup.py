@@ -169,13 +169,10 @@ def test_restore_of_an_older_schema_upgrades_it(crm, tmp_path):
 
 
 @sqlite_only
-def test_a_schema_migration_backs_up_through_the_same_folder(crm, tmp_path, db_path):
+def test_a_schema_migration_backs_up_through_the_same_folder(crm, tmp_path, old_book):
     from crmcli.store import migrate
-    from crmcli.store.db import Database, connect_sqlite
 
-    db = Database(connect_sqlite(db_path), str(db_path))
-    migrate.upgrade(db, db_path, "0001")
-    db.close()
+    old_book("0001").close()
     crm("customer", "list")  # opening upgrades
     assert [p.name.endswith(f"-before-{migrate.HEAD}.db") for p in backups(tmp_path)] == [True]
 

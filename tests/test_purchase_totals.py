@@ -120,16 +120,8 @@ def test_reports_count_a_purchase_dated_after_the_day_only_when_it_is_past(crm, 
 
 
 @pytest.mark.sqlite_only
-def test_a_0006_book_is_backfilled_on_upgrade(crm, db_path):
-    from crmcli.store import migrate
-    from crmcli.store.db import Database, connect_sqlite
-
-    db = Database(connect_sqlite(db_path), str(db_path))
-    migrate.upgrade(db, db_path, "0006")
-    db.run("INSERT INTO customer (name, name_key, since, created_at, updated_at) "
-           "VALUES ('Old Co', 'old co', '2020-01-01', 'x', 'x')")
-    db.run("INSERT INTO customer (name, name_key, since, created_at, updated_at) "
-           "VALUES ('New Co', 'new co', '2020-01-01', 'x', 'x')")
+def test_a_0006_book_is_backfilled_on_upgrade(crm, db_path, old_book):
+    db = old_book("0006", ["Old Co", "New Co"])
     for day, cents in (("2020-03-01", 700), ("2020-02-01", 300)):
         db.run("INSERT INTO purchase (customer_id, date, amount_cents, created_at) VALUES (1, :d, :a, 'x')",
                {"d": day, "a": cents})

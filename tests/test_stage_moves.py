@@ -131,14 +131,8 @@ def test_db_check_finds_and_fixes_a_wrong_move(crm, book_db):
 
 
 @pytest.mark.sqlite_only
-def test_a_0005_book_is_backfilled_on_upgrade(crm, db_path):
-    from crmcli.store import migrate
-    from crmcli.store.db import Database, connect_sqlite
-
-    db = Database(connect_sqlite(db_path), str(db_path))
-    migrate.upgrade(db, db_path, "0005")
-    db.run("INSERT INTO customer (name, name_key, since, created_at, updated_at) "
-           "VALUES ('Old Co', 'old co', '2020-01-01', 'x', 'x')")
+def test_a_0005_book_is_backfilled_on_upgrade(crm, db_path, old_book):
+    db = old_book("0005", ["Old Co"])
     for stage, at in (("prospect", "2020-01-01"), ("client", "2020-03-01"), ("first-time", "2020-02-01")):
         db.run("INSERT INTO stage_change (customer_id, stage, at, created_at) VALUES (1, :s, :at, 'x')",
                {"s": stage, "at": at})

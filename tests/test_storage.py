@@ -58,12 +58,10 @@ def test_a_newer_schema_is_refused(crm, db_path):
 
 
 @pytest.mark.sqlite_only
-def test_a_book_made_by_the_first_migration_upgrades_with_nothing_lost(crm, db_path):
+def test_a_book_made_by_the_first_migration_upgrades_with_nothing_lost(crm, db_path, old_book):
     from crmcli.store import migrate
-    from crmcli.store.db import Database, connect_sqlite
 
-    db = Database(connect_sqlite(db_path), str(db_path))
-    migrate.upgrade(db, db_path, "0001")
+    db = old_book("0001")
     assert migrate.stored_revision(db) == "0001"
     db.run("INSERT INTO customer (name, name_key, since, created_at, updated_at, last_contact) "
            "VALUES ('Old Co', 'old co', '2020-01-01', 'x', 'x', '2024-05-01')")
