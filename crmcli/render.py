@@ -30,18 +30,8 @@ def is_interactive() -> bool:
 
 
 @lru_cache(maxsize=1)
-def console():  # -> rich.console.Console
-    from rich.console import Console
-
-    if is_terminal():
-        return Console(highlight=False, emoji=False)
-    # Piped: no colour, and wide lines rather than wrapped ones.
-    return Console(highlight=False, emoji=False, no_color=True, width=int(os.environ.get("COLUMNS", 0)) or 240,
-                   color_system=None, force_terminal=False)
-
-
-@lru_cache(maxsize=1)
 def err_console():
+    """rich's console on stderr, for the progress bars of long imports and copies."""
     from rich.console import Console
 
     return Console(stderr=True, highlight=False, emoji=False, soft_wrap=True)
@@ -93,11 +83,6 @@ def line(text: str = "", style: str | None = None) -> None:
         text = "\n".join(f"{start}{part}\x1b[0m" if start and part else part
                          for part in text_table.wrap(text, width()))
     sys.stdout.write(text + "\n")
-
-
-def markup(text: str) -> None:
-    """Print text with rich markup ([bold]…[/]); plain when piped."""
-    console().print(text)
 
 
 def note(text: str) -> None:
