@@ -9,6 +9,7 @@ or `--all` (Session.book_of); a solo SQLite book is one rep's, all of it.
 
 from __future__ import annotations
 
+import json
 import sys
 from datetime import date
 from typing import Annotated
@@ -65,9 +66,14 @@ def _emit_json(data: object, rows: int) -> None:
     except ImportError:  # an install without it: the same JSON, slower
         render.emit_json(data)
         return
-    text = orjson.dumps(data, default=str)
+    _emit_json_text(orjson.dumps(data, default=str), data)
+
+
+def _emit_json_text(text: bytes, data: object = None) -> None:
+    """Compact UTF-8 JSON (of `data`, when at hand), written as _emit_json writes a list:
+    as it is when big, indented by render.emit_json when small."""
     if len(text) <= render.COMPACT_JSON_CHARS * 4 and len(text.decode()) <= render.COMPACT_JSON_CHARS:
-        render.emit_json(data)  # small after all: indented
+        render.emit_json(json.loads(text) if data is None else data)
         return
     out = sys.stdout
     out.flush()
@@ -88,20 +94,24 @@ def coverage(ctx: typer.Context, on: OnDay = None, limit: LimitOpt = None, json_
              owner: OwnerOpt = None, all_: AllReps = False) -> None:
     """Single-threaded accounts: one stakeholder, no decision-maker, or one below partner."""
     from crmcli.core.reports import coverage_report
-    from crmcli.store import reports
+    from crmcli.store import coverage as accounts
 
     s = session(ctx)
     book = s.book_of(owner, all_)
     day = _day(s, on)
     if json_:
-        found = coverage_report(reports.coverage(s.db, day, s.today, owner=book))
+        text = None if render.is_terminal() else accounts.coverage_json(s.db, day, s.today, book)
+        if text is not None:
+            _emit_json_text(text)
+            return
+        found = coverage_report(accounts.coverage(s.db, day, s.today, owner=book))
         _emit_json(found, len(found))
         return
     shown_limit = _limit(limit)
     if shown_limit:
-        found, total = reports.coverage_shown(s.db, day, s.today, shown_limit, book)
+        found, total = accounts.coverage_shown(s.db, day, s.today, shown_limit, book)
     else:
-        found = reports.coverage(s.db, day, s.today, owner=book)
+        found = accounts.coverage(s.db, day, s.today, owner=book)
         total = len(found)
     shown = coverage_report(found)
     if not shown:
@@ -199,8 +209,15 @@ def value(ctx: typer.Context, since: Annotated[str | None, typer.Option("--since
     book = s.book_of(owner, all_)
     day = _day(s, on)
     start = parse_date(since, s.today) if since else None
-    counted = None if json_ or start else reports.buyer_counts(s.db, day, book)
-    if counted and counted[0]:  # the terminal's totals from counts and a grid of scores, in SQL
+    counted = None if start else reports.buyer_counts(s.db, day, book)
+    if counted and counted[0] and json_:  # the totals from counts, the rows written by SQLite
+        rows = None if render.is_terminal() else reports.rfm_json(s.db, day, value_cuts_of(*counted), book)
+        if rows is not None:
+            report = value_summary(counted[0], [])[0]
+            head = json.dumps({k: v for k, v in report.items() if k != "rfm"}, separators=(",", ":"))
+            _emit_json_text(f'{head[:-1]},"rfm":'.encode() + rows + b"}")
+            return
+    if counted and counted[0] and not json_:  # the terminal's totals from counts and a grid of scores, in SQL
         cuts = value_cuts_of(*counted)
         report, tenths, segments = value_summary(counted[0], reports.rfm_grid(s.db, day, cuts, book))
     else:

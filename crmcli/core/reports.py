@@ -234,6 +234,18 @@ def direction(before: str | None, after: str) -> int:
 
 # -- coverage (seed 000: single-threaded accounts) -------------------------------------
 
+# The words of the coverage report, one place for both writers of them: `coverage` and
+# `coverage_report` here, and the SQL that writes a big book's JSON (store/coverage.py).
+ONE_STAKEHOLDER, NO_DECISION_MAKER, LOW_DECISION_MAKER = (
+    "one stakeholder", "no decision-maker", "decision-maker below partner")
+NOBODY = (["no stakeholders", "no decision-maker"], "nobody known there — find the decision-maker and the buyer")
+WIDEN = "only {name} ({role}) — widen"  # role: NO_ROLE when none
+FIND_DECISION_MAKER = "no decision-maker known — find who signs off"
+DEEPEN = "deepen {name} (decision-maker, {level}) to partner"  # level: NO_LEVEL when none
+NO_ROLE, NO_LEVEL = "no role", "no level"
+ADVICE_SEPARATOR = "; "
+
+
 def coverage(stakeholders: int, decision_makers: int, only: tuple[str, str | None] | None,
              best_dm: tuple[str, str | None] | None) -> tuple[list[str], str]:
     """The problems of a company account's coverage and what to do next ([] when well covered).
@@ -242,19 +254,19 @@ def coverage(stakeholders: int, decision_makers: int, only: tuple[str, str | Non
     the decision-maker with the deepest relationship.
     """
     if stakeholders == 0:
-        return ["no stakeholders", "no decision-maker"], "nobody known there — find the decision-maker and the buyer"
+        return list(NOBODY[0]), NOBODY[1]
     problems: list[str] = []
     advice: list[str] = []
     if stakeholders == 1 and only is not None:
-        problems.append("one stakeholder")
-        advice.append(f"only {only[0]} ({only[1] or 'no role'}) — widen")
+        problems.append(ONE_STAKEHOLDER)
+        advice.append(WIDEN.format(name=only[0], role=only[1] or NO_ROLE))
     if decision_makers == 0:
-        problems.append("no decision-maker")
-        advice.append("no decision-maker known — find who signs off")
+        problems.append(NO_DECISION_MAKER)
+        advice.append(FIND_DECISION_MAKER)
     elif best_dm is not None and LEVEL_RANK.get(best_dm[1], -1) < PARTNER_RANK:  # type: ignore[arg-type]
-        problems.append("decision-maker below partner")
-        advice.append(f"deepen {best_dm[0]} (decision-maker, {best_dm[1] or 'no level'}) to partner")
-    return problems, advice[0] if len(advice) == 1 else "; ".join(advice)
+        problems.append(LOW_DECISION_MAKER)
+        advice.append(DEEPEN.format(name=best_dm[0], level=best_dm[1] or NO_LEVEL))
+    return problems, ADVICE_SEPARATOR.join(advice)
 
 
 # -- activity ------------------------------------------------------------------------
@@ -274,9 +286,9 @@ def week_starts(on: date, weeks: int) -> list[date]:
 
 # The problems of an account, by (one stakeholder, no decision-maker, decision-maker below
 # partner): one shared list per combination (a big book lists 70,000 accounts; nobody edits them).
-_PROBLEMS = {
-    (one, none, low): [p for p, on in (("one stakeholder", one), ("no decision-maker", none),
-                                       ("decision-maker below partner", low)) if on]
+PROBLEMS = {
+    (one, none, low): [p for p, on in ((ONE_STAKEHOLDER, one), (NO_DECISION_MAKER, none),
+                                       (LOW_DECISION_MAKER, low)) if on]
     for one in (False, True) for none in (False, True) for low in (False, True)
 }
 _NOBODY = coverage(0, 0, None, None)
@@ -290,9 +302,10 @@ def coverage_report(rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
     out = []
     append = out.append
     nobody_problems, nobody_advice = _NOBODY
-    problems_of = _PROBLEMS
+    problems_of = PROBLEMS
     levels = LEVEL_ORDER
     partner = PARTNER_RANK
+    widen, find, deepen, join = WIDEN.format, FIND_DECISION_MAKER, DEEPEN.format, ADVICE_SEPARATOR.join
     for cid, name, tier, n, dms, only_name, only_role, dm_name, dm_rank, cents in rows:
         if n == 0:
             problems, advice = nobody_problems, nobody_advice
@@ -305,13 +318,12 @@ def coverage_report(rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
             problems = problems_of[one, none, low]
             parts = []
             if one:
-                parts.append(f"only {only_name} ({only_role or 'no role'}) — widen")
+                parts.append(widen(name=only_name, role=only_role or NO_ROLE))
             if none:
-                parts.append("no decision-maker known — find who signs off")
+                parts.append(find)
             elif low:
-                parts.append(f"deepen {dm_name} (decision-maker, {levels[dm_rank] if dm_rank >= 0 else 'no level'}) "
-                             "to partner")
-            advice = parts[0] if len(parts) == 1 else "; ".join(parts)
+                parts.append(deepen(name=dm_name, level=levels[dm_rank] if dm_rank >= 0 else NO_LEVEL))
+            advice = parts[0] if len(parts) == 1 else join(parts)
         append({"customer_id": cid, "customer": name, "tier": tier, "stakeholders": n,
                 "problems": problems, "advice": advice, "value": (cents or 0) / 100})
     return out

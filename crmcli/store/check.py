@@ -5,11 +5,13 @@ invariants look at the derived columns: each customer's stored last-contact
 and next-due dates must equal what the log (or an imported last contact,
 when later) and the cadence say, each stakeholder's last contact must be
 their latest logged contact, each customer's purchase totals must add up its
-purchases, each stage change's stored previous stage and its days must match
+purchases, each customer's stakeholder counts and closest decision-maker must be its
+stakeholders', each stage change's stored previous stage and its days must match
 the stage history, and no stakeholder may lack its customer.
 
 The expected values are computed by the very code that maintains them
-(store/due.py, store/purchase_totals.py, store/stage_moves.py): inside a
+(store/due.py, store/purchase_totals.py, store/stage_moves.py,
+store/stakeholder_coverage.py): inside a
 transaction the derived columns are recomputed, compared with a snapshot of
 the stored ones, and then rolled back, or, with `fix`, committed.
 """
@@ -19,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from crmcli.store import purchase_totals, stage_moves
+from crmcli.store import purchase_totals, stage_moves, stakeholder_coverage
 from crmcli.store.db import Database
 from crmcli.store.due import refresh_customers, refresh_stakeholder_contact
 
@@ -91,6 +93,11 @@ DERIVED = (
     ("customer", "purchase_cents", "customer purchase totals"),
     ("customer", "purchase_count", "customer purchase counts"),
     ("customer", "last_purchase", "customer last-purchase dates"),
+    ("customer", "stakeholder_count", "customer stakeholder counts"),
+    ("customer", "decision_makers", "customer decision-maker counts"),
+    ("customer", "decision_maker_id", "customer closest decision-makers"),
+    ("customer", "decision_maker_level", "customer closest decision-makers' levels"),
+    ("customer", "sole_stakeholder_id", "customer sole stakeholders"),
     ("stage_change", "from_stage", "stage changes' previous stages"),
     ("stage_change", "from_days", "stage changes' days in the previous stage"),
 )
@@ -108,10 +115,11 @@ def derived_dates(db: Database, cadences: dict[str, int], fix: bool) -> list[Fin
             db.run("CREATE TEMPORARY TABLE crm_check_stakeholder AS SELECT id, last_contact FROM stakeholder")
             db.run("CREATE TEMPORARY TABLE crm_check_customer AS "
                    "SELECT id, last_contact, next_due, follow_up_on, agenda_weight, purchase_cents, purchase_count, "
-                   "last_purchase FROM customer")
+                   "last_purchase, " + ", ".join(stakeholder_coverage.COLUMNS) + " FROM customer")
             db.run("CREATE TEMPORARY TABLE crm_check_stage_change AS SELECT id, from_stage, from_days FROM stage_change")
             stage_moves.refresh(db)
             purchase_totals.refresh(db)
+            db.run(stakeholder_coverage.SET)
             refresh_stakeholder_contact(db, [r["id"] for r in db.rows("SELECT id FROM stakeholder")])
             refresh_customers(db, [r["id"] for r in db.rows("SELECT id FROM customer")], cadences)
             differs = "IS NOT" if db.dialect == "sqlite" else "IS DISTINCT FROM"  # NULL-safe
@@ -122,7 +130,8 @@ def derived_dates(db: Database, cadences: dict[str, int], fix: bool) -> list[Fin
                 f.problems = len(wrong)
                 if wrong:
                     source = ("the stage history says" if table == "stage_change" else "the purchases say"
-                              if column.startswith(("purchase", "last_purchase")) else "the log and cadence say")
+                              if column.startswith(("purchase", "last_purchase")) else "its stakeholders say"
+                              if column in stakeholder_coverage.COLUMNS else "the log and cadence say")
                     f.detail = [f"{table} {_ids(wrong)}: the stored {column.replace('_', ' ')} "
                                 f"differs from what {source}"]
                 if fix:

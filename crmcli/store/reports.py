@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from crmcli.core.vocabulary import LEVEL_ORDER, TIERS
+from crmcli.core.reports import SEGMENT_OF
 from crmcli.store import purchase_totals
 from crmcli.store.db import Database, Row
 
@@ -50,21 +50,21 @@ def _mine(owner: str | None, column: str = "customer_id") -> str:
     return "" if owner is None else f" AND {column} IN (SELECT id FROM customer WHERE owner = :owner)"
 
 
-def _of(owner: str | None, alias: str = "c") -> str:
+def rep_filter(owner: str | None, alias: str = "c") -> str:
     """` AND alias.owner = :owner`, or nothing for the whole book."""
     return "" if owner is None else f" AND {alias}.owner = :owner"
 
 
-def _params(owner: str | None, **params) -> dict:
+def rep_params(owner: str | None, **params) -> dict:
     return params if owner is None else {**params, "owner": owner}
 
 
-def _rank(column: str, keys: tuple[str, ...]) -> str:
+def rank_by(column: str, keys: tuple[str, ...]) -> str:
     whens = " ".join(f"WHEN '{k}' THEN {i}" for i, k in enumerate(keys))
     return f"(CASE {column} {whens} ELSE -1 END)"
 
 
-def _revenue(db: Database, on: date) -> str:
+def revenue_to(db: Database, on: date) -> str:
     """Customer c's lifetime revenue in cents up to the day: the stored total (migration 0007,
     store/purchase_totals.py) when no purchase is dated after the day, else the sum of its
     purchases (one probe of the index purchase (customer_id, date, amount_cents))."""
@@ -80,151 +80,18 @@ def _stage_on(on_param: str = ":on") -> str:
             "ORDER BY sc.at DESC, sc.id DESC LIMIT 1)")
 
 
-# -- coverage -------------------------------------------------------------------------
-
-_COMPANIES = "c.kind = 'company' AND c.stage <> 'lost' AND c.since <= :on"
-
-
-def _level(on: date, today: date) -> str:
-    """The level of stakeholder `st` on the day (its level history, when it has one)."""
-    if on >= today:
-        return "st.level"
-    return ("coalesce((SELECT lc.level FROM level_change lc WHERE lc.stakeholder_id = st.id "
-            "AND lc.at <= :on ORDER BY lc.at DESC, lc.id DESC LIMIT 1), CASE WHEN NOT EXISTS "
-            "(SELECT 1 FROM level_change lc2 WHERE lc2.stakeholder_id = st.id) THEN st.level END)")
-
-
-def _single_threaded(on: date, today: date) -> str:
-    """Customer c rests on one stakeholder or none, or has no decision-maker at partner or closer."""
-    close = ", ".join(f"'{k}'" for k in LEVEL_ORDER[LEVEL_ORDER.index("partner"):])
-    return (f"((SELECT count(*) FROM stakeholder s1 WHERE s1.customer_id = c.id) <= 1 "
-            f"OR NOT EXISTS (SELECT 1 FROM stakeholder st WHERE st.customer_id = c.id "
-            f"AND st.role = 'decision-maker' AND {_level(on, today)} IN ({close})))")
-
-
-def coverage_counts(db: Database, on: date, today: date, owner: str | None = None) -> dict[str, int]:
-    """Single-threaded company accounts per tier (one index probe per customer)."""
-    sql = (f"SELECT c.tier, count(*) AS n FROM customer c WHERE {_COMPANIES}{_of(owner)} "
-           f"AND {_single_threaded(on, today)} GROUP BY c.tier")
-    return {r["tier"]: int(r["n"]) for r in db.rows(sql, _params(owner, on=on.isoformat()))}
-
-
-def coverage_top(db: Database, on: date, today: date, tier: str, limit: int,
-                 owner: str | None = None) -> list[int]:
-    """The ids of a tier's single-threaded accounts with the highest lifetime value."""
-    sql = (f"SELECT c.id FROM customer c WHERE c.tier = :tier AND {_COMPANIES}{_of(owner)} "
-           f"AND {_single_threaded(on, today)} ORDER BY {_revenue(db, on)} DESC, c.name_key, c.id "
-           "LIMIT :limit")
-    params = _params(owner, on=on.isoformat(), tier=tier, limit=limit)
-    return [r["id"] for r in db.rows(sql, params)]
-
-
-# A customer's stakeholders in one number, from one probe of their index: how many (× SPAN²),
-# how many decision-makers (× SPAN) and the deepest decision-maker level's rank + 1 (0: none).
-SPAN = 1 << 16
-
-
-def coverage(db: Database, on: date, today: date, ids: list[int] | None = None,
-             owner: str | None = None) -> list[tuple]:
-    """Single-threaded company accounts (all, or those of `ids`), ranked by tier, then lifetime
-    value, as tuples (customer_id, customer, tier, stakeholders, decision_makers, only_name,
-    only_role, dm_name, dm_rank, cents): `only_*` the stakeholder when there is only one,
-    `dm_name` the decision-maker with the deepest relationship when it is below partner, and
-    `dm_rank` that relationship's index in LEVEL_ORDER (-1: no level, or no decision-maker).
-
-    Per company account: its revenue and its stakeholders are each one index probe (cheaper
-    on SQLite than joining two per-customer aggregates of the whole book), and names are
-    read only for the accounts whose advice names someone.
-    """
-    params: dict = {"on": on.isoformat()}
-    only_c = ""
-    if ids is not None:  # a few customers: their rows by index
-        marks, more = db.in_list("id", ids or [0])
-        params.update(more)
-        only_c = f" AND c.id IN {marks}"
-    elif owner is not None:
-        params["owner"] = owner
-        only_c = _of(owner)
-    partner = LEVEL_ORDER.index("partner")
-    rank = _rank(_level(on, today), LEVEL_ORDER)
-    dm = "st.role = 'decision-maker'"
-    sql = f"""
-        WITH t AS MATERIALIZED (
-            SELECT c.id, c.name, c.tier, c.name_key, {_revenue(db, on)} AS cents,
-                   (SELECT count(*) * {SPAN * SPAN} + count(CASE WHEN {dm} THEN 1 END) * {SPAN}
-                           + coalesce(max(CASE WHEN {dm} THEN {rank} END), -1) + 1
-                    FROM stakeholder st WHERE st.customer_id = c.id) AS k
-            FROM customer c WHERE {_COMPANIES}{only_c}),
-        f AS MATERIALIZED (
-            SELECT id, name, tier, name_key, cents, k / {SPAN * SPAN} AS n, (k / {SPAN}) % {SPAN} AS dms,
-                   k % {SPAN} - 1 AS dm_rank
-            FROM t WHERE k / {SPAN * SPAN} <= 1 OR (k / {SPAN}) % {SPAN} = 0 OR k % {SPAN} - 1 < {partner})
-        SELECT id, name, tier, n, dms,
-               CASE WHEN n = 1 THEN (SELECT st.name FROM stakeholder st WHERE st.customer_id = f.id) END AS only_name,
-               CASE WHEN n = 1 THEN (SELECT st.role FROM stakeholder st WHERE st.customer_id = f.id) END AS only_role,
-               CASE WHEN dms > 0 AND dm_rank < {partner} THEN (SELECT st.name FROM stakeholder st
-                   WHERE st.customer_id = f.id AND {dm} AND {rank} = f.dm_rank
-                   ORDER BY st.name DESC LIMIT 1) END AS dm_name,
-               dm_rank, cents
-        FROM f
-        ORDER BY {_rank('tier', TIERS.keys)}, cents DESC, name_key, id
-    """
-    if db.dialect == "sqlite":
-        return db.tuples(sql, params)
-    return [(*r[:3], int(r[3]), int(r[4]), *r[5:8], int(r[8]), int(r[9])) for r in db.tuples(sql, params)]
-
-
-def _covered() -> str:
-    """The customers well covered today: a decision-maker at partner or closer and someone
-    else besides (one pass over the stakeholders, the `someone else` an index-only probe;
-    on a big book cheaper than probing every account's stakeholders)."""
-    close = ", ".join(f"'{k}'" for k in LEVEL_ORDER[LEVEL_ORDER.index("partner"):])
-    return ("SELECT s.customer_id FROM stakeholder s WHERE s.role = 'decision-maker' "
-            f"AND s.level IN ({close}) AND EXISTS (SELECT 1 FROM stakeholder s2 "
-            "WHERE s2.customer_id = s.customer_id AND s2.id <> s.id)")
-
-
-def coverage_shown(db: Database, on: date, today: date, limit: int,
-                   owner: str | None = None) -> tuple[list[tuple], int]:
-    """The first `limit` single-threaded accounts in rank order, and how many there are."""
-    if on >= today and purchase_totals.stored_answers(db, on.isoformat()):
-        # Today's levels and the stored revenues: the flagged accounts are the company
-        # accounts not in the covered set, counted and ranked in one statement.
-        sql = f"""
-            WITH f AS MATERIALIZED (
-                SELECT c.id, c.tier, c.name_key, c.purchase_cents AS cents FROM customer c
-                WHERE {_COMPANIES}{_of(owner)} AND c.id NOT IN ({_covered()}))
-            SELECT NULL, count(*) FROM f
-            UNION ALL
-            SELECT * FROM (SELECT id, 0 FROM f WHERE tier IN ({", ".join(f"'{t}'" for t in TIERS.keys)})
-                           ORDER BY {_rank('tier', TIERS.keys)}, cents DESC, name_key, id LIMIT :limit) top
-        """
-        found = db.tuples(sql, _params(owner, on=on.isoformat(), limit=limit))
-        ids = [r[0] for r in found if r[0] is not None]
-        total = sum(int(r[1]) for r in found if r[0] is None)
-        return (coverage(db, on, today, ids) if ids else []), total
-    counts = coverage_counts(db, on, today, owner)
-    ids: list[int] = []
-    for tier in TIERS.keys:
-        if len(ids) >= limit:
-            break
-        if counts.get(tier):
-            ids += coverage_top(db, on, today, tier, limit - len(ids), owner)
-    return (coverage(db, on, today, ids) if ids else []), sum(counts.values())
-
-
 # -- ladder -----------------------------------------------------------------------------
 
 def stage_counts(db: Database, on: date, today: date, owner: str | None = None) -> dict[str, int]:
     """Customers per stage on the day."""
     if on >= today:
         # `stage IS NOT NULL` (always true) lets the partial index customer (stage, since) count.
-        sql = (f"SELECT c.stage, count(*) AS n FROM customer c WHERE c.stage IS NOT NULL AND c.since <= :on{_of(owner)} "
+        sql = (f"SELECT c.stage, count(*) AS n FROM customer c WHERE c.stage IS NOT NULL AND c.since <= :on{rep_filter(owner)} "
                "GROUP BY c.stage")
     else:
         sql = (f"SELECT stage, count(*) AS n FROM (SELECT {_stage_on()} AS stage FROM customer c "
-               f"WHERE c.since <= :on{_of(owner)}) t WHERE stage IS NOT NULL GROUP BY stage")
-    return {r["stage"]: int(r["n"]) for r in db.rows(sql, _params(owner, on=on.isoformat()))}
+               f"WHERE c.since <= :on{rep_filter(owner)}) t WHERE stage IS NOT NULL GROUP BY stage")
+    return {r["stage"]: int(r["n"]) for r in db.rows(sql, rep_params(owner, on=on.isoformat()))}
 
 
 def stage_moves(db: Database, since: date, on: date, owner: str | None = None) -> list[Row]:
@@ -238,7 +105,7 @@ def stage_moves(db: Database, since: date, on: date, owner: str | None = None) -
            f"WHERE from_stage IS NOT NULL AND at > :since AND at <= :on{_mine(owner)} "
            "GROUP BY from_stage, stage, from_days")
     return [{"before": before, "after": after, "days": days, "n": n}
-            for before, after, days, n in db.tuples(sql, _params(owner, on=on.isoformat(), since=since.isoformat()))]
+            for before, after, days, n in db.tuples(sql, rep_params(owner, on=on.isoformat(), since=since.isoformat()))]
 
 
 # -- churn ------------------------------------------------------------------------------
@@ -251,10 +118,10 @@ def churn(db: Database, since: date, until: date, owner: str | None = None) -> l
                sum(CASE WHEN c.id IN (SELECT l.customer_id FROM stage_change l WHERE l.stage = 'lost'
                    AND l.at > :since AND l.at <= :until) THEN 1 ELSE 0 END) AS lost
         FROM customer c
-        WHERE c.since <= :since AND coalesce({_stage_on(':since')}, '') <> 'lost'{_of(owner)}
+        WHERE c.since <= :since AND coalesce({_stage_on(':since')}, '') <> 'lost'{rep_filter(owner)}
         GROUP BY c.tier
     """
-    return db.rows(sql, _params(owner, since=since.isoformat(), until=until.isoformat()))
+    return db.rows(sql, rep_params(owner, since=since.isoformat(), until=until.isoformat()))
 
 
 # -- value --------------------------------------------------------------------------------
@@ -264,7 +131,7 @@ def buyers(db: Database, on: date, since: date | None = None, *, names: bool = T
     """One tuple per buying customer: (customer_id, name (None without `names`), revenue in
     cents, purchases, days from the last purchase to `on`), in customer-id order with `names`
     (the JSON lists them), in no particular order without (the terminal's totals need none)."""
-    params = _params(owner, on=on.isoformat(), since=since.isoformat() if since else None)
+    params = rep_params(owner, on=on.isoformat(), since=since.isoformat() if since else None)
     if since is None and purchase_totals.stored_answers(db, on.isoformat()):
         # Every purchase counts: the stored totals, read from the index on customer
         # (purchase_count, purchase_cents, last_purchase) without summing any purchase.
@@ -272,7 +139,7 @@ def buyers(db: Database, on: date, since: date | None = None, *, names: bool = T
         # With names the customer rows are read anyway: in table order (`+` keeps SQLite off the
         # index, whose order would cost a random row lookup per buyer).
         sql = (f"SELECT c.id, {'c.name' if names else 'NULL'}, c.purchase_cents, c.purchase_count, {recency} "
-               f"FROM customer c WHERE {'+' if names else ''}c.purchase_count > 0{_of(owner)}")
+               f"FROM customer c WHERE {'+' if names else ''}c.purchase_count > 0{rep_filter(owner)}")
         found = db.tuples(sql, params)
         if names:
             found.sort()  # by id: linear, as the table gives them in id order
@@ -300,11 +167,11 @@ def buyer_counts(db: Database, on: date, owner: str | None = None
     Three GROUP BYs over the index customer (purchase_count, purchase_cents, last_purchase)."""
     if not purchase_totals.stored_answers(db, on.isoformat()):
         return None
-    params = _params(owner)
+    params = rep_params(owner)
     found = []
     for column in ("purchase_cents", "purchase_count", "last_purchase"):
         found.append([(value, int(n)) for value, n in db.tuples(
-            f"SELECT c.{column}, count(*) FROM customer c WHERE c.purchase_count > 0{_of(owner)} "
+            f"SELECT c.{column}, count(*) FROM customer c WHERE c.purchase_count > 0{rep_filter(owner)} "
             f"GROUP BY c.{column}", params)])
     days = [((on - date.fromisoformat(str(last)[:10])).days, n) for last, n in found[2]]
     return found[0], found[1], days
@@ -316,29 +183,62 @@ def rfm_grid(db: Database, on: date, cuts: tuple[list[int], list[int], list[int]
     quintile cuts of recency (days), frequency and monetary (core.reports.value_cuts_of):
     r = 5 − cuts at or below the days (as dates: the last purchase on or before the day
     minus the cut), f and m = 1 + cuts below the value, as core.reports.quintile_scores."""
+    params = rep_params(owner)
+    r, f, m = _scores(on, cuts, params)
+    sql = (f"SELECT r, f, m, count(*), CAST(sum(cents) AS BIGINT) FROM ("
+           f"SELECT {r} AS r, {f} AS f, {m} AS m, c.purchase_cents AS cents "
+           f"FROM customer c WHERE c.purchase_count > 0{rep_filter(owner)}) t GROUP BY r, f, m")
+    return db.tuples(sql, params)
+
+
+def _scores(on: date, cuts: tuple[list[int], list[int], list[int]], params: dict) -> tuple[str, str, str]:
+    """SQL of customer c's r, f and m against the quintile cuts (binding them into params)."""
     days, counts, cents = cuts
-    params = _params(owner)
-    terms = {"r": [], "f": [], "m": []}
+    terms: dict[str, list[str]] = {"r": [], "f": [], "m": []}
     for i, (d, n, m) in enumerate(zip(days, counts, cents)):
         params.update({f"r{i}": (on - timedelta(days=d)).isoformat(), f"f{i}": n, f"m{i}": m})
         terms["r"].append(f"CASE WHEN c.last_purchase <= :r{i} THEN 1 ELSE 0 END")
         terms["f"].append(f"CASE WHEN c.purchase_count > :f{i} THEN 1 ELSE 0 END")
         terms["m"].append(f"CASE WHEN c.purchase_cents > :m{i} THEN 1 ELSE 0 END")
-    sql = (f"SELECT r, f, m, count(*), CAST(sum(cents) AS BIGINT) FROM ("
-           f"SELECT 5 - ({' + '.join(terms['r'])}) AS r, 1 + {' + '.join(terms['f'])} AS f, "
-           f"1 + {' + '.join(terms['m'])} AS m, c.purchase_cents AS cents "
-           f"FROM customer c WHERE c.purchase_count > 0{_of(owner)}) t GROUP BY r, f, m")
-    return db.tuples(sql, params)
+    return (f"5 - ({' + '.join(terms['r'])})", f"1 + {' + '.join(terms['f'])}", f"1 + {' + '.join(terms['m'])}")
+
+
+def rfm_json(db: Database, on: date, cuts: tuple[list[int], list[int], list[int]],
+             owner: str | None = None) -> bytes | None:
+    """The value report's `rfm` list as compact UTF-8 JSON, written by SQLite from the stored
+    totals (highest revenue first, then customer id; scores as rfm_grid's, segments by
+    core.reports.SEGMENT_OF): the list core.reports.rfm makes, without a Python object per
+    buyer: read backwards from the index customer (purchase_cents, …, name) (schema 0008).
+    None on a server, or when the stored totals do not answer for the day."""
+    if db.dialect != "sqlite" or not purchase_totals.stored_answers(db, on.isoformat()):
+        return None
+    params = rep_params(owner, on=on.isoformat())
+    r, f, m = _scores(on, cuts, params)
+    named: dict[str, list[str]] = {}
+    for (rs, fs, ms), segment in SEGMENT_OF.items():
+        named.setdefault(segment, []).append(str(rs * 100 + fs * 10 + ms))
+    segment = " ".join(f"WHEN t.code IN ({', '.join(codes)}) THEN '{name}'" for name, codes in named.items())
+    sql = f"""
+        SELECT CAST(json_group_array(json_object(
+            'customer_id', t.id, 'customer', t.name, 'recency', t.recency, 'frequency', t.purchase_count,
+            'monetary', t.purchase_cents / 100.0, 'r', t.code / 100, 'f', t.code / 10 % 10, 'm', t.code % 10,
+            'segment', CASE {segment} END)) AS BLOB)
+        FROM (SELECT c.id, c.name, {days_between(db.dialect, "c.last_purchase", ":on")} AS recency,
+                     c.purchase_count, c.purchase_cents, ({r}) * 100 + ({f}) * 10 + ({m}) AS code
+              FROM customer c WHERE c.purchase_count > 0{rep_filter(owner)}
+              ORDER BY c.purchase_cents DESC, c.id) t
+    """
+    return db.value(sql, params)
 
 
 def revenues(db: Database, on: date, owner: str | None = None) -> list[int]:
     """Lifetime revenue (cents) of every buying customer (of the rep's), in no order."""
     if purchase_totals.stored_answers(db, on.isoformat()):
-        sql = f"SELECT c.purchase_cents FROM customer c WHERE c.purchase_count > 0{_of(owner)}"
-        return [r[0] for r in db.tuples(sql, _params(owner))]
+        sql = f"SELECT c.purchase_cents FROM customer c WHERE c.purchase_count > 0{rep_filter(owner)}"
+        return [r[0] for r in db.tuples(sql, rep_params(owner))]
     sql = (f"SELECT CAST(sum(amount_cents) AS BIGINT) AS cents FROM purchase WHERE date <= :on{_mine(owner)} "
            "GROUP BY customer_id")
-    return [r[0] for r in db.tuples(sql, _params(owner, on=on.isoformat()))]
+    return [r[0] for r in db.tuples(sql, rep_params(owner, on=on.isoformat()))]
 
 
 # -- win-back ------------------------------------------------------------------------------
@@ -351,10 +251,10 @@ def lost_customers(db: Database, on: date, today: date, owner: str | None = None
         SELECT c.id AS customer_id, c.name AS customer, c.tier,
                (SELECT max(sc.at) FROM stage_change sc WHERE sc.customer_id = c.id
                 AND sc.stage = 'lost' AND sc.at <= :on) AS lost_on,
-               {_revenue(db, on)} AS cents
-        FROM customer c WHERE {stage} = 'lost' AND c.since <= :on{_of(owner)}
+               {revenue_to(db, on)} AS cents
+        FROM customer c WHERE {stage} = 'lost' AND c.since <= :on{rep_filter(owner)}
     """
-    return db.rows(sql, _params(owner, on=on.isoformat()))
+    return db.rows(sql, rep_params(owner, on=on.isoformat()))
 
 
 # -- activity ------------------------------------------------------------------------------
@@ -364,7 +264,7 @@ def contacts_by_day(db: Database, first: date, on: date, owner: str | None = Non
     return db.rows(
         "SELECT date, channel, purpose, count(*) AS n FROM interaction "
         f"WHERE date >= :first AND date <= :on{_mine(owner)} GROUP BY date, channel, purpose",
-        _params(owner, first=first.isoformat(), on=on.isoformat()),
+        rep_params(owner, first=first.isoformat(), on=on.isoformat()),
     )
 
 
@@ -374,7 +274,7 @@ def longest_silent(db: Database, on: date, today: date, limit: int, owner: str |
     if on >= today:
         # Today the stored last contact is exact: the contacted customers come in the order of
         # its index (last_contact, id), and only the few never contacted need sorting (by since).
-        book = f"c.stage <> 'lost' AND c.since <= :on{_of(owner)}"
+        book = f"c.stage <> 'lost' AND c.since <= :on{rep_filter(owner)}"
         columns = "c.id AS customer_id, c.name AS customer, c.last_contact, c.since"
         sql = f"""
             SELECT customer_id, customer, last_contact, since FROM (
@@ -385,15 +285,15 @@ def longest_silent(db: Database, on: date, today: date, limit: int, owner: str |
                                ORDER BY c.last_contact, c.id LIMIT :limit) contacted) t
             ORDER BY coalesce(last_contact, since), customer_id LIMIT :limit
         """
-        return db.rows(sql, _params(owner, on=on.isoformat(), limit=limit))
+        return db.rows(sql, rep_params(owner, on=on.isoformat(), limit=limit))
     last = ("coalesce((SELECT max(i.date) FROM interaction i WHERE i.customer_id = c.id "
             "AND i.date <= :on), CASE WHEN c.imported_last_contact <= :on "
             "THEN c.imported_last_contact END)")
     sql = f"""
         WITH t AS MATERIALIZED (
             SELECT c.id AS customer_id, c.name AS customer, {last} AS last_contact, c.since
-            FROM customer c WHERE c.stage <> 'lost' AND c.since <= :on{_of(owner)})
+            FROM customer c WHERE c.stage <> 'lost' AND c.since <= :on{rep_filter(owner)})
         SELECT customer_id, customer, last_contact, since FROM t
         ORDER BY coalesce(last_contact, since), customer_id LIMIT :limit
     """
-    return db.rows(sql, _params(owner, on=on.isoformat(), limit=limit))
+    return db.rows(sql, rep_params(owner, on=on.isoformat(), limit=limit))

@@ -42,6 +42,9 @@ class Customer(SQLModel, table=True):
                  postgresql_where=sa.text("stage IS NOT NULL")),
         sa.Index("ix_customer_purchases", "purchase_count", "purchase_cents", "last_purchase",  # buyers (0007)
                  sqlite_where=sa.text("purchase_count > 0"), postgresql_where=sa.text("purchase_count > 0")),
+        # The buyers by revenue with their names: the value report's rows in order (0008).
+        sa.Index("ix_customer_revenue", "purchase_cents", "purchase_count", "last_purchase", "name",
+                 sqlite_where=sa.text("purchase_count > 0"), postgresql_where=sa.text("purchase_count > 0")),
     )
     id: int | None = Field(default=None, primary_key=True)
     name: str
@@ -70,6 +73,12 @@ class Customer(SQLModel, table=True):
     purchase_cents: int = Field(default=0, sa_column=sa.Column(sa.BigInteger, nullable=False, server_default="0"))
     purchase_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     last_purchase: str | None = _date()
+    # derived, kept by triggers on stakeholder (0008, store/stakeholder_coverage.py): who the account rests on
+    stakeholder_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    decision_makers: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    decision_maker_id: int | None = None  # the decision-maker with the deepest relationship
+    decision_maker_level: str | None = Field(default=None, max_length=16)
+    sole_stakeholder_id: int | None = None  # the stakeholder, when there is exactly one
 
 
 class Stakeholder(SQLModel, table=True):

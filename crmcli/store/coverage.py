@@ -1,0 +1,192 @@
+"""The SQL behind `crm report coverage`: company accounts resting on one person or no decision-maker.
+
+An account is single-threaded (seed 000) when it has one stakeholder or none,
+no decision-maker, or no decision-maker at `partner` level or closer. Rows come
+back as tuples (customer_id, customer, tier, stakeholders, decision_makers,
+only_name, only_role, dm_name, dm_rank, cents), ranked by tier, then lifetime
+value; core/reports.py turns them into problems and advice.
+
+Today (levels as they stand), each customer's stored coverage columns answer
+(migration 0008, kept by triggers; store/stakeholder_coverage.py): one read of
+the customer row, the names by primary key. For an earlier day (`--on`), the
+level history does: every account's stakeholders are probed, each one's level
+on the day looked up.
+
+`--json` on a SQLite book lists ~70,000 accounts of the 100,000-customer book;
+there SQLite writes the JSON text itself (`coverage_json`), from the same
+words as core/reports.py, so that no row becomes a Python object.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+
+from crmcli.core import reports as words
+from crmcli.core.vocabulary import LEVEL_ORDER, TIERS
+from crmcli.store.db import Database
+from crmcli.store.reports import rank_by, rep_filter, rep_params, revenue_to
+from crmcli.store.stakeholder_coverage import level_rank
+
+_COMPANIES = "c.kind = 'company' AND c.stage <> 'lost' AND c.since <= :on"
+PARTNER = LEVEL_ORDER.index("partner")
+_CLOSE = ", ".join(f"'{k}'" for k in LEVEL_ORDER[PARTNER:])
+_TIER_RANK = rank_by("c.tier", TIERS.keys)
+# Single-threaded, by the stored columns: one stakeholder or none, no decision-maker, or the
+# closest one below partner.
+_FLAGGED = (f"(c.stakeholder_count <= 1 OR c.decision_makers = 0 "
+            f"OR {level_rank('c.decision_maker_level')} < {PARTNER})")
+
+
+def coverage(db: Database, on: date, today: date, ids: list[int] | None = None,
+             owner: str | None = None, limit: int | None = None) -> list[tuple]:
+    """Single-threaded company accounts (all, the first `limit`, or those of `ids`) in rank
+    order, as the tuples of the module docstring; `dm_name` is the decision-maker with the
+    deepest relationship when it is below partner, `dm_rank` that relationship's index in
+    LEVEL_ORDER (-1: no level, or no decision-maker)."""
+    params = rep_params(owner, on=on.isoformat())
+    only_c = rep_filter(owner)
+    if ids is not None:  # a few customers: their rows by index
+        marks, more = db.in_list("id", ids or [0])
+        params.update(more)
+        only_c += f" AND c.id IN {marks}"
+    if limit is not None:
+        params["limit"] = limit
+    if on < today:
+        sql = _dated_sql(db, on, today, only_c) + (" LIMIT :limit" if limit is not None else "")
+    else:
+        order = f"{_TIER_RANK}, cents DESC, c.name_key, c.id"
+        if limit is not None:  # the first few by the customer rows alone, then their names
+            only_c += (f" AND c.id IN (SELECT c.id FROM customer c WHERE {_COMPANIES}{only_c} AND {_FLAGGED} "
+                       f"ORDER BY {_TIER_RANK}, {revenue_to(db, on)} DESC, c.name_key, c.id LIMIT :limit)")
+        sql = f"{_stored_sql(db, on, only_c)} ORDER BY {order}"
+    if db.dialect == "sqlite":
+        return db.tuples(sql, params)
+    return [(*r[:3], int(r[3]), int(r[4]), *r[5:8], int(r[8]), int(r[9])) for r in db.tuples(sql, params)]
+
+
+def coverage_shown(db: Database, on: date, today: date, limit: int,
+                   owner: str | None = None) -> tuple[list[tuple], int]:
+    """The first `limit` single-threaded accounts in rank order, and how many there are."""
+    if on < today:
+        sql = f"SELECT count(*) FROM customer c WHERE {_COMPANIES}{rep_filter(owner)} AND {_single_threaded(on, today)}"
+    else:
+        sql = f"SELECT count(*) FROM customer c WHERE {_COMPANIES}{rep_filter(owner)} AND {_FLAGGED}"
+    total = int(db.value(sql, rep_params(owner, on=on.isoformat())) or 0)
+    return (coverage(db, on, today, owner=owner, limit=limit) if total else []), total
+
+
+def coverage_json(db: Database, on: date, today: date, owner: str | None = None) -> bytes | None:
+    """The whole report as compact UTF-8 JSON (the list core/reports.py's coverage_report
+    makes of `coverage`'s tuples), written by SQLite; None where only Python writes it: on a
+    server, or for an earlier day. (Reading the names by id after a narrower sort measured
+    slower: 70,000 lookups in rank order miss the cache that one scan in id order hits.)"""
+    if db.dialect != "sqlite" or on < today:
+        return None
+    # Which problems an account has, as one number (one stakeholder 4, no decision-maker 2,
+    # one below partner 1; nobody at all is its own case), and the words of each number.
+    code = (f"CASE WHEN c.stakeholder_count = 1 THEN 4 ELSE 0 END + CASE WHEN c.decision_makers = 0 THEN 2 "
+            f"WHEN {level_rank('c.decision_maker_level')} < {PARTNER} THEN 1 ELSE 0 END")
+    level = " ".join(f"WHEN {i} THEN {_text(k)}" for i, k in enumerate(LEVEL_ORDER))
+    widen = _words(words.WIDEN, name="f.only_name", role=f"coalesce(f.only_role, {_text(words.NO_ROLE)})")
+    deepen = _words(words.DEEPEN, name="f.dm_name", level=f"(CASE f.dm_rank {level} ELSE {_text(words.NO_LEVEL)} END)")
+    find, then = _text(words.FIND_DECISION_MAKER), _text(words.ADVICE_SEPARATOR)
+    nobody_problems, nobody_advice = words.NOBODY
+    problems = " ".join(f"WHEN {4 * a + 2 * b + c} THEN json({_text(_compact(found))})"
+                        for (a, b, c), found in words.PROBLEMS.items() if found)
+    advice = (f"WHEN 6 THEN {widen} || {then} || {find} WHEN 5 THEN {widen} || {then} || {deepen} "
+              f"WHEN 4 THEN {widen} WHEN 2 THEN {find} WHEN 1 THEN {deepen}")
+    # The rank as one integer first (tier, then value: SQLite's sorter compares a leading
+    # integer without decoding the rest of the row), the full order after it for ties.
+    first = f"({_TIER_RANK} + 1) * 1000000000000000 - min({revenue_to(db, on)}, 999999999999999)"
+    sql = f"""
+        SELECT CAST(json_group_array(json_object(
+            'customer_id', f.id, 'customer', f.name, 'tier', f.tier, 'stakeholders', f.n,
+            'problems', CASE WHEN f.n = 0 THEN json({_text(_compact(nobody_problems))}) ELSE CASE f.code {problems} END END,
+            'advice', CASE WHEN f.n = 0 THEN {_text(nobody_advice)} ELSE CASE f.code {advice} END END,
+            'value', f.cents / 100.0)) AS BLOB)
+        FROM ({_stored_sql(db, on, rep_filter(owner), f", {code} AS code")}
+              ORDER BY {first}, cents DESC, c.name_key, c.id) f
+    """
+    return db.value(sql, rep_params(owner, on=on.isoformat()))
+
+
+def _stored_sql(db: Database, on: date, only_c: str, more: str = "") -> str:
+    """The flagged accounts from the stored coverage columns (today's levels), and `more`."""
+    rank = level_rank("c.decision_maker_level")
+    return f"""
+        SELECT c.id, c.name, c.tier, c.stakeholder_count AS n, c.decision_makers AS dms,
+               so.name AS only_name, so.role AS only_role, dm.name AS dm_name, {rank} AS dm_rank,
+               {revenue_to(db, on)} AS cents{more}
+        FROM customer c
+        LEFT JOIN stakeholder so ON so.id = c.sole_stakeholder_id
+        LEFT JOIN stakeholder dm ON dm.id = c.decision_maker_id AND {rank} < {PARTNER}
+        WHERE {_COMPANIES}{only_c} AND {_FLAGGED}"""
+
+
+def _text(value: str) -> str:
+    """A SQL string literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _compact(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _words(template: str, **columns: str) -> str:
+    """SQL text of one of core/reports.py's templates, its {fields} read from columns."""
+    parts = re.split(r"\{(\w+)\}", template)  # literal, field, literal, field, …, literal
+    return " || ".join(columns[p] if i % 2 else _text(p) for i, p in enumerate(parts) if i % 2 or p)
+
+
+# -- an earlier day: the level history ------------------------------------------------------
+
+def _level(on: date, today: date) -> str:
+    """The level of stakeholder `st` on the day (its level history, when it has one)."""
+    if on >= today:
+        return "st.level"
+    return ("coalesce((SELECT lc.level FROM level_change lc WHERE lc.stakeholder_id = st.id "
+            "AND lc.at <= :on ORDER BY lc.at DESC, lc.id DESC LIMIT 1), CASE WHEN NOT EXISTS "
+            "(SELECT 1 FROM level_change lc2 WHERE lc2.stakeholder_id = st.id) THEN st.level END)")
+
+
+def _single_threaded(on: date, today: date) -> str:
+    """Customer c rests on one stakeholder or none, or has no decision-maker at partner or closer."""
+    return (f"((SELECT count(*) FROM stakeholder s1 WHERE s1.customer_id = c.id) <= 1 "
+            f"OR NOT EXISTS (SELECT 1 FROM stakeholder st WHERE st.customer_id = c.id "
+            f"AND st.role = 'decision-maker' AND {_level(on, today)} IN ({_CLOSE})))")
+
+
+# A customer's stakeholders in one number, from one probe of their index: how many (× SPAN²),
+# how many decision-makers (× SPAN) and the deepest decision-maker level's rank + 1 (0: none).
+SPAN = 1 << 16
+
+
+def _dated_sql(db: Database, on: date, today: date, only_c: str) -> str:
+    """The flagged accounts with each stakeholder's level on the day, in rank order. Per
+    company account its stakeholders are one index probe, and names are read only for the
+    accounts whose advice names someone."""
+    rank = rank_by(_level(on, today), LEVEL_ORDER)
+    dm = "st.role = 'decision-maker'"
+    return f"""
+        WITH t AS MATERIALIZED (
+            SELECT c.id, c.name, c.tier, c.name_key, {revenue_to(db, on)} AS cents,
+                   (SELECT count(*) * {SPAN * SPAN} + count(CASE WHEN {dm} THEN 1 END) * {SPAN}
+                           + coalesce(max(CASE WHEN {dm} THEN {rank} END), -1) + 1
+                    FROM stakeholder st WHERE st.customer_id = c.id) AS k
+            FROM customer c WHERE {_COMPANIES}{only_c}),
+        f AS MATERIALIZED (
+            SELECT id, name, tier, name_key, cents, k / {SPAN * SPAN} AS n, (k / {SPAN}) % {SPAN} AS dms,
+                   k % {SPAN} - 1 AS dm_rank
+            FROM t WHERE k / {SPAN * SPAN} <= 1 OR (k / {SPAN}) % {SPAN} = 0 OR k % {SPAN} - 1 < {PARTNER})
+        SELECT id, name, tier, n, dms,
+               CASE WHEN n = 1 THEN (SELECT st.name FROM stakeholder st WHERE st.customer_id = f.id) END AS only_name,
+               CASE WHEN n = 1 THEN (SELECT st.role FROM stakeholder st WHERE st.customer_id = f.id) END AS only_role,
+               CASE WHEN dms > 0 AND dm_rank < {PARTNER} THEN (SELECT st.name FROM stakeholder st
+                   WHERE st.customer_id = f.id AND {dm} AND {rank} = f.dm_rank
+                   ORDER BY st.name DESC LIMIT 1) END AS dm_name,
+               dm_rank, cents
+        FROM f
+        ORDER BY {rank_by('tier', TIERS.keys)}, cents DESC, name_key, id
+    """

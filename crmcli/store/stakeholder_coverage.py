@@ -1,0 +1,43 @@
+"""Who each customer rests on, stored on the customer (migration 0008).
+
+`customer.stakeholder_count`, `decision_makers`, `decision_maker_id` and
+`decision_maker_level` (the decision-maker with the deepest relationship, ties
+to the name last in order) and `sole_stakeholder_id` (the one stakeholder of an
+account that has exactly one) are what the coverage report needs of every
+company account. Probing each account's stakeholders for them costs more than
+the rest of the report; stored, they are read with the customer row.
+
+Unlike the other derived columns they are kept by the database: triggers on
+stakeholder (created by migration 0008) recompute a customer's five columns
+whenever one of its stakeholders is added, deleted, moved, renamed or changes
+role or level. This module holds the same computation for `crm db check`,
+which recomputes them all and compares. They hold today's levels: a report
+for an earlier day reads the level history instead.
+"""
+
+from __future__ import annotations
+
+from crmcli.core.vocabulary import LEVEL_ORDER
+
+COLUMNS = ("stakeholder_count", "decision_makers", "decision_maker_id", "decision_maker_level",
+           "sole_stakeholder_id")
+
+
+def level_rank(level: str) -> str:
+    """SQL: the rank of a level column in the ladder (-1: no level)."""
+    whens = " ".join(f"WHEN '{k}' THEN {i}" for i, k in enumerate(LEVEL_ORDER))
+    return f"(CASE {level} {whens} ELSE -1 END)"
+
+
+_THEIRS = "FROM stakeholder s WHERE s.customer_id = customer.id"
+_CLOSEST = (f"{_THEIRS} AND s.role = 'decision-maker' "
+            f"ORDER BY {level_rank('s.level')} DESC, s.name DESC, s.id DESC LIMIT 1")
+# The statement the triggers of migration 0008 run for one customer.
+SET = (
+    "UPDATE customer SET "
+    f"stakeholder_count = (SELECT count(*) {_THEIRS}), "
+    f"decision_makers = (SELECT count(*) {_THEIRS} AND s.role = 'decision-maker'), "
+    f"decision_maker_id = (SELECT s.id {_CLOSEST}), "
+    f"decision_maker_level = (SELECT s.level {_CLOSEST}), "
+    f"sole_stakeholder_id = (SELECT CASE WHEN count(*) = 1 THEN min(s.id) END {_THEIRS})"
+)

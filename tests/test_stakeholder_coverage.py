@@ -1,0 +1,214 @@
+"""Each customer keeps who it rests on (stakeholder_count, decision_makers, decision_maker_id,
+decision_maker_level, sole_stakeholder_id: migration 0008), kept by triggers whichever command
+writes stakeholders, verified by `crm db check`; the coverage report reads them, and on SQLite
+writes its JSON in SQL. Expected values here are computed in Python from the stakeholder rows."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import date
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from crmcli.core import reports
+from crmcli.core.vocabulary import LEVEL_ORDER, TIERS
+
+COLUMNS = "stakeholder_count, decision_makers, decision_maker_id, decision_maker_level, sole_stakeholder_id"
+TODAY = date(2026, 11, 25)
+
+
+def expected_columns(people: list[dict]) -> tuple:
+    """The five columns of one customer, from its stakeholders, by their definition."""
+    dms = [p for p in people if p["role"] == "decision-maker"]
+    rank = {k: i for i, k in enumerate(LEVEL_ORDER)}
+    closest = max(dms, key=lambda p: (rank.get(p["level"], -1), p["name"], p["id"]), default=None)
+    return (len(people), len(dms), closest and closest["id"], closest and closest["level"],
+            people[0]["id"] if len(people) == 1 else None)
+
+
+def stored_and_expected(db) -> tuple[dict, dict]:
+    people: dict[int, list[dict]] = {}
+    for p in db.rows("SELECT id, customer_id, name, role, level FROM stakeholder"):
+        people.setdefault(p["customer_id"], []).append(p)
+    stored = {r["id"]: (int(r["stakeholder_count"]), int(r["decision_makers"]), r["decision_maker_id"],
+                        r["decision_maker_level"], r["sole_stakeholder_id"])
+              for r in db.rows(f"SELECT id, {COLUMNS} FROM customer")}
+    return stored, {cid: expected_columns(people.get(cid, [])) for cid in stored}
+
+
+def assert_kept(db) -> None:
+    stored, expected = stored_and_expected(db)
+    assert stored == expected
+
+
+def of(db, name: str) -> tuple:
+    stored, _ = stored_and_expected(db)
+    return stored[db.value("SELECT id FROM customer WHERE name = :n", {"n": name})]
+
+
+def write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_contact_commands_keep_the_columns(crm, book_db):
+    crm("customer", "add", "Acme")
+    assert of(book_db, "Acme") == (0, 0, None, None, None)
+    crm("contact", "add", "Acme", "Li Wei", "--role", "executor")
+    assert of(book_db, "Acme") == (1, 0, None, None, 1)
+    crm("contact", "add", "Acme", "Zhang Min", "--role", "decision-maker", "--level", "engaged")
+    assert of(book_db, "Acme") == (2, 1, 2, "engaged", None)
+    crm("contact", "add", "Acme", "Chen Jie", "--role", "dm", "--level", "acquainted")
+    assert of(book_db, "Acme") == (3, 2, 2, "engaged", None)
+    crm("level", "Chen Jie", "partner")
+    assert of(book_db, "Acme") == (3, 2, 3, "partner", None)
+    crm("contact", "edit", "Chen Jie", "--role", "influencer")
+    assert of(book_db, "Acme") == (3, 1, 2, "engaged", None)
+    crm("contact", "edit", "Li Wei", "--role", "决策者", "--level", "engaged")  # ties: the later name
+    assert of(book_db, "Acme") == (3, 2, 2, "engaged", None)
+    crm("contact", "edit", "Li Wei", "--name", "Zhu Li")
+    assert of(book_db, "Acme") == (3, 2, 1, "engaged", None)
+    crm("contact", "rm", "Zhang Min", "--yes")
+    crm("contact", "rm", "Chen Jie", "--yes")
+    assert of(book_db, "Acme") == (1, 1, 1, "engaged", 1)
+    assert_kept(book_db)
+
+
+def test_merges_imports_and_undo_keep_the_columns(crm, book_db, tmp_path):
+    crm("customer", "add", "Acme Trading")
+    crm("customer", "add", "ACME Trading Co.")
+    crm("contact", "add", "1", "Li Wei", "--role", "decision-maker", "--level", "engaged")
+    crm("contact", "add", "2", "Li Wei", "--role", "decision-maker", "--level", "partner", "--email", "li@acme.cn")
+    crm("contact", "add", "2", "Ma Tao", "--role", "executor")
+    crm("customer", "merge", "1", "2", "--yes")  # stakeholders move to 1, the two Li Weis become one
+    assert_kept(book_db)
+    assert of(book_db, "Acme Trading")[:2] == (2, 1)
+    crm("contact", "add", "1", "Wei Li", "--role", "decision-maker", "--level", "ally")
+    assert of(book_db, "Acme Trading")[:2] + of(book_db, "Acme Trading")[3:4] == (3, 2, "ally")
+    crm("contact", "merge", "Li Wei", "Wei Li", "--yes")
+    assert_kept(book_db)
+    assert of(book_db, "Acme Trading")[:2] == (2, 1)
+    crm("import", "contacts", write(tmp_path, "c.csv", "Name,Company,Role,Level\n"
+                                                      "Xu Lan,Orient Foods,decision-maker,ally\n"
+                                                      "He Bo,Orient Foods,executor,\n"
+                                                      "Zhou Yi,Acme Trading,decision-maker,partner\n"))
+    assert_kept(book_db)
+    assert of(book_db, "Orient Foods")[:2] + of(book_db, "Orient Foods")[3:4] == (2, 1, "ally")
+    crm("import", "undo", "1", "--yes")
+    assert_kept(book_db)
+    assert book_db.value("SELECT count(*) FROM customer WHERE name = 'Orient Foods'") == 0
+    crm("customer", "rm", "Acme Trading", "--yes")
+    assert_kept(book_db)
+    assert crm("db", "check").exit_code == 0
+
+
+def test_db_check_finds_and_fixes_wrong_columns(crm, book_db):
+    crm("customer", "add", "Acme")
+    crm("contact", "add", "Acme", "Li Wei", "--role", "decision-maker")
+    with book_db.transaction():  # an edit outside crm that bypasses the triggers' table
+        book_db.run("UPDATE customer SET stakeholder_count = 5, sole_stakeholder_id = NULL WHERE id = 1")
+    report = {c["check"]: c for c in json.loads(crm("db", "check", "--json", code=1).stdout)["checks"]}
+    assert report["customer stakeholder counts"]["problems"] == 1
+    assert report["customer sole stakeholders"]["problems"] == 1
+    assert report["customer decision-maker counts"]["problems"] == 0
+    assert "its stakeholders say" in report["customer stakeholder counts"]["detail"][0]
+    crm("db", "check", "--fix")
+    assert_kept(book_db)
+
+
+@pytest.mark.sqlite_only
+def test_a_0007_book_is_backfilled_on_upgrade(crm, db_path, old_book):
+    db = old_book("0007", ["Old Co", "New Co"])
+    for name, role, level in (("Li Wei", "decision-maker", "engaged"), ("Ma Tao", "executor", None)):
+        db.run("INSERT INTO stakeholder (customer_id, name, name_key, role, level, created_at, updated_at) "
+               "VALUES (1, :n, lower(:n), :r, :l, 'x', 'x')", {"n": name, "r": role, "l": level})
+    db.close()
+    crm("customer", "list")  # opening upgrades to head
+    conn = sqlite3.connect(db_path)
+    assert conn.execute(f"SELECT {COLUMNS} FROM customer ORDER BY id").fetchall() == [
+        (2, 1, 1, "engaged", None), (0, 0, None, None, None)]
+    crm("contact", "add", "New Co", "Xu Lan")  # and the triggers work from then on
+    assert conn.execute(f"SELECT {COLUMNS} FROM customer WHERE id = 2").fetchone() == (1, 0, None, None, 3)
+
+
+# -- the report from the stored columns = the rule, on any small book -------------------------
+
+ROLES = ["decision-maker", "influencer", "executor", None]
+LEVELS = [*LEVEL_ORDER, None]
+account = st.tuples(
+    st.sampled_from(list(TIERS.keys)), st.sampled_from(["company", "company", "person"]),
+    st.sampled_from(["prospect", "customer", "lost"]), st.sampled_from([0, 0, 100, 250, 100000]),
+    st.lists(st.tuples(st.sampled_from(["Li Wei", "Zhang Min", "O'Hara \"Jo\"", "陈杰", "Ma\nTao"]),
+                       st.sampled_from(ROLES), st.sampled_from(LEVELS)), max_size=4))
+
+
+def expected_report(book: list) -> list[dict]:
+    """The coverage JSON by the rule (core.reports.coverage) and the ranking, account by account."""
+    rank = {k: i for i, k in enumerate(LEVEL_ORDER)}
+    found = []
+    for cid, (tier, kind, stage, cents, people) in enumerate(book, 1):
+        if kind != "company" or stage == "lost":
+            continue
+        dms = [(name, level) for name, role, level in people if role == "decision-maker"]
+        best = max(dms, key=lambda d: (rank.get(d[1], -1), d[0]), default=None)
+        only = (people[0][0], people[0][1]) if len(people) == 1 else None
+        problems, advice = reports.coverage(len(people), len(dms), only, best)
+        if problems:
+            found.append(((TIERS.keys.index(tier), -cents, f"account {cid:03}", cid),
+                          {"customer_id": cid, "customer": f"Account {cid:03}", "tier": tier,
+                           "stakeholders": len(people), "problems": problems, "advice": advice,
+                           "value": cents / 100}))
+    return [row for _, row in sorted(found, key=lambda f: f[0])]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(account, max_size=12))
+def test_coverage_report_is_the_rule_on_any_small_book(crm, book_db, book):
+    from crmcli.store import coverage
+
+    with book_db.transaction():
+        book_db.run("DELETE FROM stakeholder")
+        book_db.run("DELETE FROM customer")
+        for cid, (tier, kind, stage, cents, people) in enumerate(book, 1):
+            book_db.run("INSERT INTO customer (id, name, name_key, kind, tier, stage, since, purchase_cents, "
+                        "purchase_count, created_at, updated_at) VALUES (:id, :n, lower(:n), :k, :t, :s, "
+                        "'2020-01-01', :c, :pc, 'x', 'x')",
+                        {"id": cid, "n": f"Account {cid:03}", "k": kind, "t": tier, "s": stage, "c": cents,
+                         "pc": 1 if cents else 0})
+            for name, role, level in people:
+                book_db.run("INSERT INTO stakeholder (customer_id, name, name_key, role, level, created_at, "
+                            "updated_at) VALUES (:c, :n, lower(:n), :r, :l, 'x', 'x')",
+                            {"c": cid, "n": name, "r": role, "l": level})
+    expected = expected_report(book)
+    assert_kept(book_db)
+    assert reports.coverage_report(coverage.coverage(book_db, TODAY, TODAY)) == expected
+    text = coverage.coverage_json(book_db, TODAY, TODAY)
+    if book_db.dialect == "sqlite":  # SQLite writes the JSON itself
+        assert json.loads(text) == expected
+    else:
+        assert text is None
+    assert crm.json("report", "coverage", "--all") == expected  # --all: every rep's, on a team book
+    top, total = coverage.coverage_shown(book_db, TODAY, TODAY, 3)
+    assert (reports.coverage_report(top), total) == (expected[:3], len(expected))
+
+
+def test_a_copy_keeps_the_columns(crm, book_db, tmp_path):
+    crm("customer", "add", "Filler")  # the copy's ids differ from the source's
+    crm("contact", "add", "Filler", "Nobody", "--role", "executor")
+    crm("customer", "add", "Acme")
+    crm("contact", "add", "Acme", "Li Wei", "--role", "decision-maker", "--level", "engaged")
+    target = tmp_path / "copy.db"
+    crm("--db", str(target), "customer", "add", "Already There")
+    crm("db", "copy", "--to", str(target))
+    crm("contact", "add", "Acme", "Ma Tao", "--role", "executor")  # then to one already there
+    crm("db", "copy", "--to", str(target))
+    conn = sqlite3.connect(target)
+    dm = conn.execute("SELECT s.id FROM stakeholder s JOIN customer c ON c.id = s.customer_id "
+                      "WHERE c.name = 'Acme' AND s.name = 'Li Wei'").fetchone()[0]
+    assert conn.execute(f"SELECT {COLUMNS} FROM customer WHERE name = 'Acme'").fetchone() == (
+        2, 1, dm, "engaged", None)
+    assert crm("--db", str(target), "db", "check").exit_code == 0
