@@ -212,3 +212,32 @@ def test_a_copy_keeps_the_columns(crm, book_db, tmp_path):
     assert conn.execute(f"SELECT {COLUMNS} FROM customer WHERE name = 'Acme'").fetchone() == (
         2, 1, dm, "engaged", None)
     assert crm("--db", str(target), "db", "check").exit_code == 0
+
+
+# -- what the speed of the big-book reports rests on (schema 0008) ----------------------------
+
+def _plan(db, sql: str, params: dict) -> str:
+    return " | ".join(r["detail"] for r in db.rows("EXPLAIN QUERY PLAN " + sql, params))
+
+
+@pytest.mark.sqlite_only
+def test_activity_counts_in_index_order_and_value_reads_buyers_from_one_index(book_db):
+    """Contacts per day, channel and purpose are counted in the order of interaction (date,
+    channel, purpose, id), with no sort of the period's contacts; the value report's rows come
+    from the index of buyers by revenue, with their names, without reading the customer table."""
+    from crmcli.core.reports import value_cuts_of
+    from crmcli.store import reports as store
+
+    grouped = book_db.rows("SELECT sql FROM sqlite_master WHERE name = 'ix_interaction_date_channel_purpose'")
+    assert "(date, channel, purpose, id)" in grouped[0]["sql"]
+    captured: list = []
+    book_db.rows, real = (lambda sql, params=None: captured.append((sql, params)) or []), book_db.rows
+    store.contacts_by_day(book_db, date(2026, 9, 1), TODAY)
+    book_db.rows = real
+    plan = _plan(book_db, *captured[0])
+    assert "COVERING INDEX ix_interaction_date_channel_purpose" in plan and "TEMP B-TREE" not in plan
+    book_db.value, real_value = (lambda sql, params=None: captured.append((sql, params))), book_db.value
+    store.rfm_json(book_db, TODAY, value_cuts_of([(100, 1)], [(1, 1)], [(3, 1)]))
+    book_db.value = real_value
+    plan = _plan(book_db, *captured[-1])
+    assert "COVERING INDEX ix_customer_revenue" in plan and "TEMP B-TREE FOR ORDER BY" not in plan

@@ -13,6 +13,10 @@
 - `customer (purchase_cents, purchase_count, last_purchase, name) WHERE purchase_count > 0`:
   the value report's RFM rows (every buyer, highest revenue first, with its name) from the
   index alone, read backwards, instead of sorting 67,000 customer rows on each report.
+- `interaction (date, channel, purpose, id)` replaces `(date, id, channel, purpose)`: the
+  activity report's contacts per day, channel and purpose are counted in index order (about
+  155,000 contacts in twelve weeks of the benchmark book) instead of sorted; a listing in
+  (date, id) order sorts only within each day.
 
 Revision ID: 0008
 Revises: 0007
@@ -75,6 +79,8 @@ def upgrade() -> None:
     op.add_column("customer", sa.Column("decision_maker_level", sa.String(16), nullable=True))
     op.add_column("customer", sa.Column("sole_stakeholder_id", sa.Integer(), nullable=True))
     op.execute(f"{SET} WHERE id IN (SELECT customer_id FROM stakeholder)")
+    op.drop_index("ix_interaction_date_channel_purpose", table_name="interaction")
+    op.create_index("ix_interaction_date_channel_purpose", "interaction", ["date", "channel", "purpose", "id"])
     op.create_index("ix_customer_revenue", "customer",
                     ["purchase_cents", "purchase_count", "last_purchase", "name"],
                     sqlite_where=sa.text(BUYERS), postgresql_where=sa.text(BUYERS))
@@ -85,6 +91,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_customer_revenue", table_name="customer")
+    op.drop_index("ix_interaction_date_channel_purpose", table_name="interaction")
+    op.create_index("ix_interaction_date_channel_purpose", "interaction", ["date", "id", "channel", "purpose"])
     if op.get_context().dialect.name == "postgresql":
         op.execute("DROP TRIGGER stakeholder_coverage ON stakeholder")
         op.execute("DROP FUNCTION stakeholder_coverage()")
