@@ -39,18 +39,14 @@ _FLAGGED = (f"(c.stakeholder_count <= 1 OR c.decision_makers = 0 "
             f"OR {level_rank('c.decision_maker_level')} < {PARTNER})")
 
 
-def coverage(db: Database, on: date, today: date, ids: list[int] | None = None,
-             owner: str | None = None, limit: int | None = None) -> list[tuple]:
-    """Single-threaded company accounts (all, the first `limit`, or those of `ids`) in rank
-    order, as the tuples of the module docstring; `dm_name` is the decision-maker with the
-    deepest relationship when it is below partner, `dm_rank` that relationship's index in
+def coverage(db: Database, on: date, today: date, owner: str | None = None,
+             limit: int | None = None) -> list[tuple]:
+    """Single-threaded company accounts (all, or the first `limit`) in rank order, as the
+    tuples of the module docstring; `dm_name` is the decision-maker with the deepest
+    relationship when it is below partner, `dm_rank` that relationship's index in
     LEVEL_ORDER (-1: no level, or no decision-maker)."""
     params = rep_params(owner, on=on.isoformat())
     only_c = rep_filter(owner)
-    if ids is not None:  # a few customers: their rows by index
-        marks, more = db.in_list("id", ids or [0])
-        params.update(more)
-        only_c += f" AND c.id IN {marks}"
     if limit is not None:
         params["limit"] = limit
     if on < today:
