@@ -135,6 +135,33 @@ def test_a_0007_book_is_backfilled_on_upgrade(crm, db_path, old_book):
     assert conn.execute(f"SELECT {COLUMNS} FROM customer WHERE id = 2").fetchone() == (1, 0, None, None, 3)
 
 
+@pytest.mark.sqlite_only
+def test_a_large_write_pauses_the_triggers_and_recounts_after(crm, book_db):
+    """pause/resume (a large import): the triggers are gone while paused, the touched
+    customers are recounted after, and a rollback brings the triggers back untouched."""
+    from crmcli.store import stakeholder_coverage
+
+    crm("customer", "add", "Acme")
+    crm("customer", "add", "Orient")
+    triggers = "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"
+    with pytest.raises(RuntimeError), book_db.transaction():
+        stakeholder_coverage.pause(book_db)
+        assert book_db.value(triggers) == 0
+        raise RuntimeError("killed mid-way")
+    assert book_db.value(triggers) == 3
+    with book_db.transaction():
+        paused = stakeholder_coverage.pause(book_db)
+        for cid, name, role in ((1, "Li Wei", "decision-maker"), (1, "Ma Tao", None), (2, "Xu Lan", None)):
+            book_db.run("INSERT INTO stakeholder (customer_id, name, name_key, role, created_at, updated_at) "
+                        "VALUES (:c, :n, lower(:n), :r, 'x', 'x')", {"c": cid, "n": name, "r": role})
+        assert of(book_db, "Acme") == (0, 0, None, None, None)  # not counted while paused
+        stakeholder_coverage.resume(book_db, paused, [1, 2])
+    assert_kept(book_db)
+    assert book_db.value(triggers) == 3
+    crm("contact", "add", "Orient", "He Bo")  # the triggers are back
+    assert of(book_db, "Orient")[:2] == (2, 0)
+
+
 # -- the report from the stored columns = the rule, on any small book -------------------------
 
 ROLES = ["decision-maker", "influencer", "executor", None]

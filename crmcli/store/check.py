@@ -119,7 +119,7 @@ def derived_dates(db: Database, cadences: dict[str, int], fix: bool) -> list[Fin
             db.run("CREATE TEMPORARY TABLE crm_check_stage_change AS SELECT id, from_stage, from_days FROM stage_change")
             stage_moves.refresh(db)
             purchase_totals.refresh(db)
-            db.run(stakeholder_coverage.SET)
+            stakeholder_coverage.refresh(db)
             refresh_stakeholder_contact(db, [r["id"] for r in db.rows("SELECT id FROM stakeholder")])
             refresh_customers(db, [r["id"] for r in db.rows("SELECT id FROM customer")], cadences)
             differs = "IS NOT" if db.dialect == "sqlite" else "IS DISTINCT FROM"  # NULL-safe
