@@ -136,3 +136,40 @@ def test_the_column_path_is_taken(crm, tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(importer.Run, "_process_columns", spy)
     crm("import", "history", write(tmp_path / "h.csv", history_lines()))
     assert taken == [True]
+
+
+@pytest.mark.parametrize("limit", [0, 4, 10_000])
+def test_names_looked_up_by_chunk_or_from_the_books_map_give_the_same_ids(
+        crm, tmp_path, monkeypatch, small, limit: int) -> None:
+    """Run._book_ids: the book's ids by name loaded at once (10,000), dropped when the book
+    grows past the limit mid-file (4), or never loaded (0: a lookup per chunk) give the row
+    path's book, with customers and contacts already on it, new ones, and spellings that fold
+    to one name."""
+    monkeypatch.setattr(importer, "BOOK_MAP_LIMIT", limit)
+    loaded = []
+    real = importer.Run._book_ids
+
+    def spy(self, table):
+        found = real(self, table)
+        loaded.append(found is not None)
+        return found
+
+    monkeypatch.setattr(importer.Run, "_book_ids", spy)
+    first = write(tmp_path / "h1.csv", history_lines())
+    second = write(tmp_path / "h2.csv", [HISTORY, *history_lines()[3:40],
+                                         "Delta Co,新人,2026-11-24,meeting,,,,,,",
+                                         "delta  co,新人,2026-11-23,meeting,,,,,,",
+                                         "Acme Trading,Zhang  Min,2026-11-20,call,,,,,,"])
+
+    def steps(db: Path) -> list:
+        crm("--db", str(db), "customer", "add", "Acme Trading", "--since", "2024-01-01")
+        crm("--db", str(db), "customer", "add", "acme trading", "--since", "2024-01-01")
+        crm("--db", str(db), "contact", "add", "2", "Li Wei")
+        return [crm.json("--db", str(db), "import", "history", str(f)) for f in (first, second)]
+
+    columns, rows, book_c, book_r = both_ways(crm, tmp_path, monkeypatch, steps)
+    assert [c["counts"] for c in columns] == [r["counts"] for r in rows]
+    assert book_c == book_r
+    assert any(loaded) == (limit > 0)
+    if limit == 4:
+        assert not all(loaded)  # the map grew past the limit and was dropped

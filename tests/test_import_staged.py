@@ -120,3 +120,36 @@ def test_rows_repeated_within_the_file_are_found_whatever_the_hash_bitmap(
     assert staged == chunked
     assert [c["history"]["skipped"] for c in staged] == [2, 3]
     assert dump(tmp_path / "staged.db") == dump(tmp_path / "chunked.db")
+
+
+def test_follow_ups_answered_by_an_import_are_closed_alike_set_based_or_by_chunk(
+        crm, tmp_path: Path, monkeypatch) -> None:
+    """Run._close_answered_set_based (SQLite) closes what the chunk-by-chunk query closes, with
+    the same note (the first contact on or after the due day, the lowest id on a tie) and the
+    same batch items; the undo opens them again."""
+    files = history_files(tmp_path)
+    late = tmp_path / "late.csv"
+    late.write_text("\n".join([HEADER, "Acme 3,,2026-11-20,call,,late a,,,", "Acme 3,,2026-11-20,visit,,late b,,,",
+                               "Acme 3,,2026-11-01,call,,plan,,2026-11-10,call back",
+                               "Acme 5,Li 2,2026-12-05,call,,too late for today,,,",
+                               "Beta Co,,2026-10-15,call,,later,,,", "Beta Co,,2026-10-01,email,,early,,,"]) + "\n",
+                    encoding="utf-8")
+    books = {}
+    for name, minimum in (("set", 1), ("chunked", 10**9)):
+        db = tmp_path / f"{name}.db"
+        monkeypatch.setattr(importer, "SET_BASED_CLOSE_MIN", minimum)
+        crm("--db", str(db), "customer", "add", "Beta Co", "--since", "2024-01-01")
+        crm("--db", str(db), "follow-up", "add", "Beta Co", "2026-09-30", "ring")  # answered
+        crm("--db", str(db), "follow-up", "add", "Beta Co", "2026-10-02", "not yet")
+        crm("--db", str(db), "import", "history", str(files[0]))
+        crm("--db", str(db), "import", "history", str(late), "--skip-invalid")
+        crm("--db", str(db), "import", "history", str(files[1]))
+        books[name] = dump(db)
+        crm("--db", str(db), "import", "undo", "2", "--yes", "--force")
+        undone = dump(db)
+        undone.pop("import_batch")  # its undone_at is the time of each undo
+        books[name + " undone"] = undone
+    assert books["set"] == books["chunked"]
+    assert books["set undone"] == books["chunked undone"]
+    notes = [r for r in books["set"]["follow_up"] if r[-1] and "contact logged" in str(r)]
+    assert len(notes) >= 2  # the comparison compares closed follow-ups

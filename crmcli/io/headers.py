@@ -334,8 +334,7 @@ class HeaderMap:
         """
         if not self.plain or not rows:
             return None
-        width = self.width
-        if any(len(r) != width for r in rows):
+        if set(map(len, rows)) != {self.width}:
             return None
         by_column = list(zip(*rows))
         if max(max(map(len, col)) for col in by_column) > MAX_CELL:

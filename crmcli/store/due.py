@@ -209,8 +209,27 @@ def refresh_imported(db: Database, customer_ids: Iterable[int], cadences: dict[s
             conn.executemany("UPDATE customer SET last_contact = ?, next_due = ?, follow_up_on = ?, "
                              "agenda_weight = ? WHERE id = ?", updates)
     conn.execute("DROP TABLE temp.crm_refresh")
-    for sql in rebuild:
-        conn.execute(sql)
+    build_indexes(db, rebuild)
+
+
+# SQLite sorts an index being built in runs as large as the page cache; runs of about 1 MiB
+# (its smallest) build the million-entry indexes of an import a third faster than 16 MiB ones
+# here, the merge reading its runs from the OS cache.
+INDEX_SORT_CACHE_KIB = 1024
+
+
+def build_indexes(db: Database, sqls: list[str]) -> None:
+    """Run the CREATE INDEX statements of indexes dropped for a bulk write (SQLite), with the
+    page cache at INDEX_SORT_CACHE_KIB for the sorts, and put back as it was."""
+    if not sqls:
+        return
+    was = db.value("PRAGMA cache_size")
+    db.run(f"PRAGMA cache_size = {-INDEX_SORT_CACHE_KIB}")
+    try:
+        for sql in sqls:
+            db.run(sql)
+    finally:
+        db.run(f"PRAGMA cache_size = {int(was)}")
 
 
 # The columns refresh_imported writes; the customer indexes holding any of them are dropped

@@ -52,7 +52,8 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from operator import itemgetter
+from functools import partial
+from operator import is_, itemgetter
 from typing import Any, NamedTuple
 
 from crmcli.core import records
@@ -66,6 +67,10 @@ from crmcli.store.db import Database, Row
 CHUNK = 500  # keys per SQL lookup (IN lists, VALUES joins)
 RECORDS_PER_CHUNK = 2000  # records validated, matched and written together
 COLUMN_CACHE_LIMIT = 120_000  # distinct texts remembered per column (names recur over a file)
+# The column path loads the book's customer (and contact) ids by name key in one query while the
+# table holds at most this many rows (Run._book_ids), instead of a lookup per chunk for the names
+# it has not met yet; a larger book, or one that grows past it, is looked up chunk by chunk.
+BOOK_MAP_LIMIT = 120_000  # about 15 MiB of customers and 20 MiB of contacts at the limit
 MAX_LISTED = 20
 CONFLICT_MODES = ("skip", "update", "fail")
 PHONE_MATCH_DIGITS = 6  # shorter numbers (extensions, "0") identify nobody
@@ -79,6 +84,9 @@ BULK_TABLE_SHARE = 4
 BULK_WITHOUT_FK_CHECKS = True  # see _SqlitePlanner
 HASH_BITMAP_BYTES = 1 << 23  # _StagedHistory: 67 million bits, 1.5% of a million rows met again
 REPEATED_HASHES_LIMIT = 250_000  # hashes met again kept in memory (beyond: grouped in SQL)
+# SQLite closes the follow-ups an import answered in three statements over a temporary table of
+# the customers given contacts (Run._close_answered_set_based) from this many customers on.
+SET_BASED_CLOSE_MIN = 1
 
 
 class Record(NamedTuple):
@@ -353,19 +361,20 @@ class CsvRows:
 
     def chunks(self, size: int) -> Iterator[RowChunk]:
         rows = self.rows
-        while chunk := list(itertools.islice(rows, size)):
-            yield RowChunk(chunk, self.hmap)
+        while pairs := list(itertools.islice(rows, size)):
+            yield RowChunk([line for line, _ in pairs], [row for _, row in pairs], self.hmap)
 
 
 class RowChunk(NamedTuple):
     """Rows of a CSV file read together, column by column where the kind can."""
 
-    rows: list[tuple[int, list[str]]]
+    lines: list[int]
+    cells: list[list[str]]
     hmap: Any
 
     def records(self) -> list[Record]:
         out = []
-        for line, row in self.rows:
+        for line, row in zip(self.lines, self.cells):
             fields, problem = self.hmap.record(row)
             out.append(Record(line, fields, row, problem))
         return out
@@ -411,6 +420,7 @@ class Run:
         self._caches: dict[str, _FieldCache] = {}
         self._columns: dict[str, dict[str, Any]] = {}  # Run.column's caches
         self._ids_by_text: dict[str, dict[Any, int]] = {}  # names as written -> ids (bounded)
+        self._book: dict[str, dict[Any, int] | None] = {}  # Run._book_ids, per table
         self._customers = _Bounded(_CUSTOMER_BRIEF_COLUMNS)  # name_key -> (id, name, name_key)
         self._stakeholders = _Bounded(_STAKEHOLDER_BRIEF_COLUMNS)  # (customer id, name_key) -> brief
         self._defaults: dict[str, dict[str, Any]] = {}
@@ -455,11 +465,11 @@ class Run:
 
     def _process_columns(self, chunk: RowChunk) -> bool:
         """A chunk validated column by column; False (nothing done) when it must go row by row."""
-        columns = chunk.hmap.by_field([row for _, row in chunk.rows])
-        prepared = None if columns is None else self.spec.read_columns(self, columns, len(chunk.rows))
+        columns = chunk.hmap.by_field(chunk.cells)
+        prepared = None if columns is None else self.spec.read_columns(self, columns, len(chunk.cells))
         if prepared is None:
             return False
-        self.summary.rows += len(chunk.rows)
+        self.summary.rows += len(chunk.cells)
         if not self._doomed():
             self.spec.apply_columns(self, prepared)
         self._flush_items()
@@ -486,12 +496,11 @@ class Run:
         return list(map(cache.__getitem__, texts))
 
     def finish(self) -> None:
-        from crmcli.store.due import refresh_imported, refresh_stakeholder_contact
+        from crmcli.store.due import build_indexes, refresh_imported, refresh_stakeholder_contact
 
         if self.summary.refused and not self.options.skip_invalid and not self.options.dry_run:
             return  # refused: everything is rolled back, nothing to bring up to date
-        for sql in self.rebuild or ():
-            self.db.run(sql)  # before the steps below read them
+        build_indexes(self.db, self.rebuild or [])  # before the steps below read them
 
         # The chunks are done: what they cached is not needed by the set-based steps below.
         self._customers.clear()
@@ -499,6 +508,7 @@ class Run:
         self._caches.clear()
         self._columns.clear()
         self._ids_by_text.clear()
+        self._book.clear()
         self.spec.finish(self)
         if self.logged_customers:
             self._close_answered_follow_ups(sorted(self.logged_customers))
@@ -718,6 +728,7 @@ class Run:
                                                                 "agenda_weight"), full)
         for row in full:
             self._customers.put(row["name_key"], row)
+        self._book_add("customer", map(itemgetter("name_key"), full), ids)
         if self.db.dialect == "sqlite":  # by position, as insert_rows
             self.db._conn.executemany(  # type: ignore[attr-defined]
                 "INSERT INTO stage_change (customer_id, stage, at, note, created_at) "
@@ -754,11 +765,14 @@ class Run:
         ids = list(map(known.get, names))
         if None not in ids:
             return ids  # every name seen before: the common case, in C
-        local = {text: known.get(text) for text in set(names)}
-        keys = {text: name_key(text) for text, cid in local.items() if cid is None}
-        found = self._oldest_ids(
-            "SELECT j.value, (SELECT min(id) FROM customer WHERE name_key = j.value) "
-            "FROM json_each(?) j", set(keys.values()))
+        keys = {text: name_key(text) for text in set(itertools.compress(names, map(_is_none, ids)))}
+        book = self._book_ids("customer")
+        if book is not None:
+            found = {key: book[key] for key in set(keys.values()) if key in book}
+        else:
+            found = self._oldest_ids(
+                "SELECT j.value, (SELECT min(id) FROM customer WHERE name_key = j.value) "
+                "FROM json_each(?) j", set(keys.values()))
         missing = {key for key in keys.values() if key not in found}
         wanted: dict[str, tuple[str, str]] = {}  # in the order the file names them
         if missing:
@@ -768,10 +782,9 @@ class Run:
                     wanted[key] = (day, text)
         created = dict(zip(wanted, self.create_customers([
             self.plain_customer(name, since=day) for day, name in wanted.values()])))
-        for text, key in keys.items():
-            local[text] = found[key] if key in found else created[key]
+        local = {text: found[key] if key in found else created[key] for text, key in keys.items()}
         _remember(known, local)
-        return list(map(local.__getitem__, names))
+        return [cid if cid is not None else local[text] for text, cid in zip(names, ids)]
 
     def contact_ids_of_names(self, customer_ids: list[int], names: list[str]) -> list[int]:
         """The stakeholder id (0: none) of each (customer id, name) of two columns, creating
@@ -782,7 +795,8 @@ class Run:
         if None not in sids:
             return sids
         # Unknown pairs, or no contact named (those stay 0, and are not remembered).
-        local = {pair: None for pair, sid in zip(pairs, sids) if sid is None and pair[1]}
+        local = dict.fromkeys(pair for pair in itertools.compress(pairs, map(_is_none, sids))
+                              if pair[1])
         if local:
             keys = {text: name_key(text) for _, text in local}
             people: dict[tuple[int, str], str] = {}
@@ -791,6 +805,9 @@ class Run:
                     people[(cid, keys[text])] = text
 
             def find(wanted: list[tuple[int, str]]) -> dict[tuple[int, str], Row]:
+                book = self._book_ids("stakeholder")
+                if book is not None:
+                    return {pair: {"id": book[pair]} for pair in wanted if pair in book}
                 found = self._oldest_ids(
                     "SELECT json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]'), "
                     "(SELECT min(s.id) FROM stakeholder s WHERE s.name_key = "
@@ -803,6 +820,34 @@ class Run:
                 local[(cid, text)] = ids[(cid, keys[text])]
             _remember(known, local)
         return [sid if sid is not None else local.get(pair, 0) for pair, sid in zip(pairs, sids)]
+
+    def _book_ids(self, table: str) -> dict[Any, int] | None:
+        """SQLite, the column path: the book's oldest customer id by name key ("customer"), or
+        stakeholder id by (customer id, name key) ("stakeholder"), what `_oldest_ids` finds, read
+        in one query the first time; rows this import creates are added as they are
+        (`_book_add`). None while the table holds more than BOOK_MAP_LIMIT rows: memory bounded."""
+        if table not in self._book:
+            self._book[table] = None
+            if int(self.db.value(f"SELECT count(*) FROM {table}")) <= BOOK_MAP_LIMIT:
+                conn = self.db._conn  # type: ignore[attr-defined]
+                if table == "customer":
+                    self._book[table] = dict(conn.execute(
+                        "SELECT name_key, min(id) FROM customer GROUP BY name_key"))
+                else:
+                    self._book[table] = {(cid, key): sid for cid, key, sid in conn.execute(
+                        "SELECT customer_id, name_key, min(id) FROM stakeholder "
+                        "GROUP BY customer_id, name_key")}
+        return self._book[table]
+
+    def _book_add(self, table: str, keys: Iterable[Any], ids: Iterable[int]) -> None:
+        """New rows of `table` in its loaded map (an older row with the same key stays first)."""
+        book = self._book.get(table)
+        if book is None:
+            return
+        for key, row_id in zip(keys, ids):
+            book.setdefault(key, row_id)
+        if len(book) > BOOK_MAP_LIMIT:
+            self._book[table] = None  # grown too large: looked up chunk by chunk from here on
 
     def _oldest_ids(self, sql: str, keys: Iterable[Any]) -> dict[Any, int]:
         """SQLite: the id the query finds for each key (a string, or a pair), given as one JSON
@@ -887,6 +932,7 @@ class Run:
         ids = self.insert_rows("stakeholder", _STAKEHOLDER_COLUMNS, full)
         for row in full:
             self._stakeholders.put((row["customer_id"], row["name_key"]), row)
+        self._book_add("stakeholder", map(itemgetter("customer_id", "name_key"), full), ids)
         levels = [r for r in full if r.get("level")]
         if levels:
             self.db.run_many(
@@ -939,6 +985,9 @@ class Run:
     def _close_answered_follow_ups(self, customer_ids: list[int]) -> None:
         """A contact on or after a follow-up's date answers it (the agenda's rule, as `crm log`)."""
         first_new = self.first_new.get("follow_up", 1 << 62)
+        if self.db.dialect == "sqlite" and len(customer_ids) >= SET_BASED_CLOSE_MIN:
+            self._close_answered_set_based(customer_ids, first_new)
+            return
         for start in range(0, len(customer_ids), CHUNK):
             marks, params = self.db.in_list("c", customer_ids[start:start + CHUNK])
             # The first contact on or after the due day answers it, noted as `crm log` notes it.
@@ -957,6 +1006,34 @@ class Run:
             for r in done:
                 if r["id"] < first_new:
                     self.updated("follow_up", r["id"], {"done_at": None, "done_note": None})
+
+    def _close_answered_set_based(self, customer_ids: list[int], first_new: int) -> None:
+        """`_close_answered_follow_ups` on SQLite: the same rule, the same notes and batch items,
+        for all the customers at once (a few seconds of Python dicts less for 100,000)."""
+        conn = self.db._conn  # type: ignore[attr-defined]
+        for table in ("crm_logged", "crm_answered"):
+            conn.execute(f"DROP TABLE IF EXISTS temp.{table}")
+        conn.execute("CREATE TEMP TABLE crm_logged (id INTEGER PRIMARY KEY)")
+        conn.execute("CREATE TEMP TABLE crm_answered (id INTEGER PRIMARY KEY, note TEXT, on_day TEXT)")
+        conn.executemany("INSERT INTO temp.crm_logged (id) VALUES (?)", ((i,) for i in customer_ids))
+        # The first contact on or after the due day answers it, noted as `crm log` notes it.
+        conn.execute(
+            "INSERT INTO temp.crm_answered (id, note, on_day) "
+            "SELECT f.id, 'contact logged (#' || i.id || ')', i.date "
+            "FROM temp.crm_logged t CROSS JOIN follow_up f ON f.customer_id = t.id "
+            "JOIN interaction i ON i.id = (SELECT a.id FROM interaction a "
+            "WHERE a.customer_id = f.customer_id AND a.date >= f.due_on ORDER BY a.date, a.id LIMIT 1) "
+            "WHERE f.done_at IS NULL")
+        conn.execute(
+            "UPDATE follow_up SET "
+            "done_at = (SELECT a.on_day FROM temp.crm_answered a WHERE a.id = follow_up.id), "
+            "done_note = (SELECT a.note FROM temp.crm_answered a WHERE a.id = follow_up.id) "
+            "WHERE id IN (SELECT id FROM temp.crm_answered)")
+        for (follow_up_id,) in conn.execute(
+                "SELECT id FROM temp.crm_answered WHERE id < ? ORDER BY id", (first_new,)).fetchall():
+            self.updated("follow_up", follow_up_id, {"done_at": None, "done_note": None})
+        for table in ("crm_logged", "crm_answered"):
+            conn.execute(f"DROP TABLE temp.{table}")
 
 
 _STAKEHOLDER_BRIEF_COLUMNS = ("id", "customer_id", "name", "name_key", "email_key", "phone_digits",
@@ -1011,6 +1088,9 @@ def _has_json(db: Database) -> bool:
         return db.value("SELECT count(*) FROM json_each('[1]')") == 1
     except Exception:  # sqlite3.OperationalError: no such table: json_each
         return False
+
+
+_is_none = partial(is_, None)
 
 
 def _remember(cache: dict[Any, int], found: dict[Any, Any]) -> None:
@@ -1480,8 +1560,8 @@ class History(Kind):
             "purpose": run.column("history.purpose", get("purpose", blank), optional("purpose")),
             "note": notes, "feedback": feedbacks, "next_note": next_notes,
         }
-        if any(INVALID in col for col in out.values()):
-            return None
+        if any(INVALID in out[key] for key in ("date", "next", "score", "channel", "purpose")):
+            return None  # (the texts above are taken as they stand)
         if any(nn and not nx for nn, nx in zip(next_notes, out["next"])):
             return None  # a next note needs its date (interaction_values says so)
         out["customer"], out["contact"] = customers, contacts
@@ -1602,6 +1682,8 @@ class _StagedHistory:
         self.db._conn.executemany(self.sql, zip(itertools.count(start), hashes, *columns))
 
     def write(self) -> None:
+        from crmcli.store.due import build_indexes
+
         run, db, table = self.run, self.db, self.TABLE
         first = run.first_new["interaction"]
         same = ("i.customer_id = s.customer_id AND i.date = s.date "
@@ -1636,8 +1718,7 @@ class _StagedHistory:
             {"stamp": run.stamp},
         )
         self._numbered("interaction", first, created)
-        for sql in rebuild:
-            db.run(sql)
+        build_indexes(db, rebuild)
         db.run(f"DROP TABLE {table}_dup")
         db.run(f"DROP TABLE {table}")
         run.counts("history").created += created
@@ -1661,12 +1742,13 @@ class _StagedHistory:
                     {"b": run.batch_id, "t": name, "first": start},
                 )
         # Streamed: a million contacts logged name a hundred thousand customers.
-        run.logged_customers.update(r["customer_id"] for r in db.iter_rows(
-            "SELECT DISTINCT customer_id FROM interaction WHERE id >= :first", {"first": first}))
+        conn = db._conn  # type: ignore[attr-defined]  # tuples, not a dict per row
+        run.logged_customers.update(cid for cid, in conn.execute(
+            "SELECT DISTINCT customer_id FROM interaction WHERE id >= ?", (first,)))
         run.touched_customers.update(run.logged_customers)
-        run.touched_stakeholders.update(r["stakeholder_id"] for r in db.iter_rows(
-            "SELECT DISTINCT stakeholder_id FROM interaction WHERE id >= :first "
-            "AND stakeholder_id IS NOT NULL", {"first": first}))
+        run.touched_stakeholders.update(sid for sid, in conn.execute(
+            "SELECT DISTINCT stakeholder_id FROM interaction WHERE id >= ? "
+            "AND stakeholder_id IS NOT NULL", (first,)))
 
     def _numbered(self, table: str, first: int, count: int) -> None:
         """Rows inserted without ids took max(id) + 1 on: check they are first … first + count - 1."""
