@@ -162,6 +162,36 @@ def test_a_large_write_pauses_the_triggers_and_recounts_after(crm, book_db):
     assert of(book_db, "Orient")[:2] == (2, 0)
 
 
+def test_a_large_contacts_import_recounts_its_customers(crm, book_db, tmp_path):
+    """From COVERAGE_PAUSE_ROWS contacts in a chunk the import pauses the triggers and recounts
+    the customers it touched at the end: the same columns as row by row; a refused file leaves
+    the triggers and the book as they were."""
+    from crmcli.store.importer import COVERAGE_PAUSE_ROWS
+
+    roles = ["decision-maker", "influencer", "executor", ""]
+    levels = ["acquainted", "engaged", "partner", "ally", ""]
+    rows = [f"P{i},Company {i % 97},{roles[i % 4]},{levels[i % 5]}" for i in range(COVERAGE_PAUSE_ROWS + 50)]
+    crm("customer", "add", "Company 5")
+    crm("contact", "add", "Company 5", "Already Here", "--role", "decision-maker", "--level", "ally")
+    crm("import", "contacts", write(tmp_path, "big.csv", "Name,Company,Role,Level\n" + "\n".join(rows) + "\n"))
+    assert_kept(book_db)
+    assert of(book_db, "Company 5")[3] == "ally"
+    triggers = "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"
+    if book_db.dialect == "sqlite":
+        assert book_db.value(triggers) == 3
+    again = [r.replace("executor", "decision-maker") for r in rows] + ["Bad,Company 1,astronaut,"]
+    crm("import", "contacts", write(tmp_path, "bad.csv", "Name,Company,Role,Level\n" + "\n".join(again) + "\n"),
+        "--on-conflict", "update", code=1)
+    assert_kept(book_db)
+    if book_db.dialect == "sqlite":
+        assert book_db.value(triggers) == 3
+    crm("import", "contacts", write(tmp_path, "again.csv", "Name,Company,Role,Level\n" + "\n".join(again[:-1]) + "\n"),
+        "--on-conflict", "update")
+    assert_kept(book_db)
+    crm("contact", "add", "Company 7", "After", "--role", "dm")  # the triggers work again
+    assert_kept(book_db)
+
+
 # -- the report from the stored columns = the rule, on any small book -------------------------
 
 ROLES = ["decision-maker", "influencer", "executor", None]
