@@ -210,8 +210,9 @@ def value(ctx: typer.Context, since: Annotated[str | None, typer.Option("--since
     day = _day(s, on)
     start = parse_date(since, s.today) if since else None
     counted = None if start else reports.buyer_counts(s.db, day, book)
-    if counted and counted[0] and json_:  # the totals from counts, the rows written by SQLite
-        rows = None if render.is_terminal() else reports.rfm_json(s.db, day, value_cuts_of(*counted), book)
+    if counted and counted[0] and json_ and not render.is_terminal():
+        # The totals from counts, every buyer's row written by SQLite (None: on a server).
+        rows = reports.rfm_json(s.db, day, value_cuts_of(*counted), book)
         if rows is not None:
             report = value_summary(counted[0], [])[0]
             head = json.dumps({k: v for k, v in report.items() if k != "rfm"}, separators=(",", ":"))
