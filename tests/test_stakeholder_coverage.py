@@ -163,14 +163,14 @@ def test_a_large_write_pauses_the_triggers_and_recounts_after(crm, book_db):
 
 
 def test_a_large_contacts_import_recounts_its_customers(crm, book_db, tmp_path):
-    """From COVERAGE_PAUSE_ROWS contacts in a chunk the import pauses the triggers and recounts
-    the customers it touched at the end: the same columns as row by row; a refused file leaves
-    the triggers and the book as they were."""
-    from crmcli.store.importer import COVERAGE_PAUSE_ROWS
+    """From PAUSE_ROWS contacts in a chunk the import pauses the triggers and recounts the
+    customers it touched at the end, and so does its undo: the same columns as row by row; a
+    refused file leaves the triggers and the book as they were."""
+    from crmcli.store.stakeholder_coverage import PAUSE_ROWS
 
     roles = ["decision-maker", "influencer", "executor", ""]
     levels = ["acquainted", "engaged", "partner", "ally", ""]
-    rows = [f"P{i},Company {i % 97},{roles[i % 4]},{levels[i % 5]}" for i in range(COVERAGE_PAUSE_ROWS + 50)]
+    rows = [f"P{i},Company {i % 97},{roles[i % 4]},{levels[i % 5]}" for i in range(PAUSE_ROWS + 50)]
     crm("customer", "add", "Company 5")
     crm("contact", "add", "Company 5", "Already Here", "--role", "decision-maker", "--level", "ally")
     crm("import", "contacts", write(tmp_path, "big.csv", "Name,Company,Role,Level\n" + "\n".join(rows) + "\n"))
@@ -190,6 +190,13 @@ def test_a_large_contacts_import_recounts_its_customers(crm, book_db, tmp_path):
     assert_kept(book_db)
     crm("contact", "add", "Company 7", "After", "--role", "dm")  # the triggers work again
     assert_kept(book_db)
+    crm("import", "undo", "2", "--yes", "--force")  # the update, undone
+    assert_kept(book_db)
+    crm("import", "undo", "1", "--yes", "--force")  # every contact it made, and its customers
+    assert_kept(book_db)
+    if book_db.dialect == "sqlite":
+        assert book_db.value(triggers) == 3
+    assert of(book_db, "Company 5")[:4] == (1, 1, 1, "ally")
 
 
 # -- the report from the stored columns = the rule, on any small book -------------------------

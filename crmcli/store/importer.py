@@ -81,9 +81,6 @@ IMPORT_CACHE_KIB = 16 * 1024  # SQLite page cache (and sort memory) during an im
 # inserting a million rows without them and rebuilding costs a third of inserting with them,
 # but the rebuild reads the whole table, so a small import into a large book keeps them.
 BULK_MIN_ROWS = 5000
-# Contacts in one chunk from which the stakeholder triggers (schema 0008) are paused and the
-# touched customers recounted at the end: a trigger's recount costs ~50 µs per contact written.
-COVERAGE_PAUSE_ROWS = 200
 BULK_TABLE_SHARE = 4
 BULK_WITHOUT_FK_CHECKS = True  # see _SqlitePlanner
 HASH_BITMAP_BYTES = 1 << 23  # _StagedHistory: 67 million bits, 1.5% of a million rows met again
@@ -1308,7 +1305,7 @@ class Contacts(Kind):
         return stakeholder_values({key: text}, run.today, creating=False)
 
     def apply(self, run: Run, items: list[tuple[Record, Any]]) -> None:
-        if len(items) >= COVERAGE_PAUSE_ROWS:
+        if len(items) >= stakeholder_coverage.PAUSE_ROWS:
             run.pause_coverage()
         full = run.options.on_conflict == "update"
         by_email = run.find_stakeholders("email_key", (i.values.get("email_key") for _, i in items),

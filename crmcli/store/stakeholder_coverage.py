@@ -24,6 +24,8 @@ from collections.abc import Iterable
 from crmcli.core.vocabulary import LEVEL_ORDER
 from crmcli.store.db import Database, id_chunks
 
+# Stakeholders written at once from which pausing the triggers pays (an import, an undo).
+PAUSE_ROWS = 200
 COLUMNS = ("stakeholder_count", "decision_makers", "decision_maker_id", "decision_maker_level",
            "sole_stakeholder_id")
 

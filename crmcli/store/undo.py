@@ -18,7 +18,7 @@ from typing import Any
 
 from crmcli.core.names import email_key, name_key, phone_digits
 from crmcli.errors import CrmError
-from crmcli.store import purchase_totals, stage_moves
+from crmcli.store import purchase_totals, stage_moves, stakeholder_coverage
 from crmcli.store.clock import now_stamp
 from crmcli.store.db import Database, Row
 from crmcli.store.due import refresh_customers, refresh_stakeholder_contact
@@ -287,6 +287,8 @@ def undo(db: Database, ref: str | int, cadences: dict[str, int], force: bool = F
                 "Nothing was undone; pass --force to undo it anyway (those records go too)."
             )
         items = _items(db, b["id"])
+        people_written = len(items["created"].get("stakeholder", {})) + len(items["updated"].get("stakeholder", {}))
+        paused = stakeholder_coverage.pause(db) if people_written >= stakeholder_coverage.PAUSE_ROWS else []
         touched: set[int] = set()
         people: set[int] = set()
         for table, rows in items["updated"].items():
@@ -322,4 +324,5 @@ def undo(db: Database, ref: str | int, cadences: dict[str, int], force: bool = F
         stage_moves.refresh(db, survivors)  # a deleted stage change ended no stage any more
         purchase_totals.refresh(db, survivors)  # purchases deleted or restored
         refresh_customers(db, survivors, cadences)
+        stakeholder_coverage.resume(db, paused, survivors)
     return plan
