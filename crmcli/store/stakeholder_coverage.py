@@ -11,10 +11,11 @@ Unlike the other derived columns they are kept by the database: triggers on
 stakeholder (created by migration 0008) recompute a customer's five columns
 whenever one of its stakeholders is added, deleted, moved, renamed or changes
 role or level. This module holds the same computation for `crm db check`,
-which recomputes them all and compares, and for a large import, which pauses
-the triggers (a row-by-row recount costs ~50 µs per stakeholder written) and
-recounts the customers it touched in one statement per thousand. They hold today's levels: a report
-for an earlier day reads the level history instead.
+which recomputes them all and compares, and for a large import or its undo,
+which pause the triggers (a row-by-row recount costs ~50 µs per stakeholder
+written) and recount the customers they touched in one statement per
+thousand. The columns hold today's levels: a report for an earlier day reads
+the level history instead.
 """
 
 from __future__ import annotations
