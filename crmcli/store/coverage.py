@@ -52,11 +52,12 @@ def coverage(db: Database, on: date, today: date, owner: str | None = None,
     if on < today:
         sql = _dated_sql(db, on, today, only_c) + (" LIMIT :limit" if limit is not None else "")
     else:
+        cents = revenue_to(db, on)  # asks the book once whether the stored totals answer
         order = f"{_TIER_RANK}, cents DESC, c.name_key, c.id"
         if limit is not None:  # the first few by the customer rows alone, then their names
             only_c += (f" AND c.id IN (SELECT c.id FROM customer c WHERE {_COMPANIES}{only_c} AND {_FLAGGED} "
-                       f"ORDER BY {_TIER_RANK}, {revenue_to(db, on)} DESC, c.name_key, c.id LIMIT :limit)")
-        sql = f"{_stored_sql(db, on, only_c)} ORDER BY {order}"
+                       f"ORDER BY {_TIER_RANK}, {cents} DESC, c.name_key, c.id LIMIT :limit)")
+        sql = f"{_stored_sql(cents, only_c)} ORDER BY {order}"
     if db.dialect == "sqlite":
         return db.tuples(sql, params)
     return [(*r[:3], int(r[3]), int(r[4]), *r[5:8], int(r[8]), int(r[9])) for r in db.tuples(sql, params)]
@@ -95,26 +96,28 @@ def coverage_json(db: Database, on: date, today: date, owner: str | None = None)
               f"WHEN 4 THEN {widen} WHEN 2 THEN {find} WHEN 1 THEN {deepen}")
     # The rank as one integer first (tier, then value: SQLite's sorter compares a leading
     # integer without decoding the rest of the row), the full order after it for ties.
-    first = f"({_TIER_RANK} + 1) * 1000000000000000 - min({revenue_to(db, on)}, 999999999999999)"
+    cents = revenue_to(db, on)
+    first = f"({_TIER_RANK} + 1) * 1000000000000000 - min({cents}, 999999999999999)"
     sql = f"""
         SELECT CAST(json_group_array(json_object(
             'customer_id', f.id, 'customer', f.name, 'tier', f.tier, 'stakeholders', f.n,
             'problems', CASE WHEN f.n = 0 THEN json({_text(_compact(nobody_problems))}) ELSE CASE f.code {problems} END END,
             'advice', CASE WHEN f.n = 0 THEN {_text(nobody_advice)} ELSE CASE f.code {advice} END END,
             'value', f.cents / 100.0)) AS BLOB)
-        FROM ({_stored_sql(db, on, rep_filter(owner), f", {code} AS code")}
+        FROM ({_stored_sql(cents, rep_filter(owner), f", {code} AS code")}
               ORDER BY {first}, cents DESC, c.name_key, c.id) f
     """
     return db.value(sql, rep_params(owner, on=on.isoformat()))
 
 
-def _stored_sql(db: Database, on: date, only_c: str, more: str = "") -> str:
-    """The flagged accounts from the stored coverage columns (today's levels), and `more`."""
+def _stored_sql(cents: str, only_c: str, more: str = "") -> str:
+    """The flagged accounts from the stored coverage columns (today's levels), their lifetime
+    value as `cents` (store.reports.revenue_to), and `more`."""
     rank = level_rank("c.decision_maker_level")
     return f"""
         SELECT c.id, c.name, c.tier, c.stakeholder_count AS n, c.decision_makers AS dms,
                so.name AS only_name, so.role AS only_role, dm.name AS dm_name, {rank} AS dm_rank,
-               {revenue_to(db, on)} AS cents{more}
+               {cents} AS cents{more}
         FROM customer c
         LEFT JOIN stakeholder so ON so.id = c.sole_stakeholder_id
         LEFT JOIN stakeholder dm ON dm.id = c.decision_maker_id AND {rank} < {PARTNER}
