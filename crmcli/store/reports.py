@@ -36,13 +36,7 @@ from datetime import date, timedelta
 from crmcli.core.reports import SEGMENT_OF, expand
 from crmcli.store import purchase_totals
 from crmcli.store.db import Database, Row
-
-
-def days_between(dialect: str, start: str, end: str) -> str:
-    """Whole days from one ISO date expression to another."""
-    if dialect == "postgresql":
-        return f"(CAST({end} AS date) - CAST({start} AS date))"
-    return f"CAST(julianday({end}) - julianday({start}) AS INTEGER)"
+from crmcli.store.stage_moves import days_between
 
 
 def _mine(owner: str | None, column: str = "customer_id") -> str:

@@ -22,7 +22,8 @@ from crmcli.store.db import Database, id_chunks
 
 
 def days_between(dialect: str, start: str, end: str) -> str:
-    """Whole days from one ISO date expression to another (as store/reports.py counts them)."""
+    """SQL: whole days from one ISO date expression to another (the ladder's days in a stage,
+    the value report's recency)."""
     if dialect == "postgresql":
         return f"(CAST({end} AS date) - CAST({start} AS date))"
     return f"CAST(julianday({end}) - julianday({start}) AS INTEGER)"
