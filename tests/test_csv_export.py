@@ -23,7 +23,8 @@ def read(text: str) -> list[dict[str, str]]:
 def test_export_customers_to_stdout_in_the_import_columns(crm, book) -> None:
     book()
     out = crm("export", "customers").stdout
-    assert out.splitlines()[0] == ",".join(CUSTOMER_COLUMNS)
+    team = crm.json("db", "info")["engine"] != "sqlite"  # a team book adds the owner (DESIGN.md)
+    assert out.splitlines()[0] == ",".join(CUSTOMER_COLUMNS + (("owner",) if team else ()))
     rows = read(out)
     assert [r["name"] for r in rows] == ["Acme Trading", "华东物流有限公司"]
     acme = rows[0]
@@ -55,6 +56,26 @@ def test_export_filters_are_the_list_commands(crm, book) -> None:
     assert len(read(crm("export", "customers", "--limit", "1").stdout)) == 1
 
 
+def test_a_lone_carriage_return_in_a_cell_is_quoted_and_survives_the_round_trip(crm, tmp_path: Path) -> None:
+    # An old Mac ("CSV (Macintosh)") file breaks lines with CR alone, inside cells too; unquoted,
+    # such a cell would end the row in the middle when the export is read back.
+    source = tmp_path / "mac.csv"
+    source.write_bytes(b'Name,City,Notes\rAcme,Paris,"first\rsecond"\rBeta,Lyon,x\r')
+    crm("import", "customers", source)
+    crm("customer", "add", "Gamma", "--note", "typed\rnote")
+    out = tmp_path / "out.csv"
+    crm("export", "customers", "-o", out)
+    rows = read(out.read_bytes().decode("utf-8"))
+    assert [(r["name"], r["note"]) for r in rows] == [
+        ("Acme", "first\rsecond"), ("Beta", "x"), ("Gamma", "typed\rnote")]
+    other = tmp_path / "other.db"
+    crm("--db", other, "import", "customers", out)
+    again = tmp_path / "again.csv"
+    crm("--db", other, "export", "customers", "-o", again)
+    assert [(r["name"], r["note"]) for r in read(again.read_bytes().decode("utf-8"))] == [
+        (r["name"], r["note"]) for r in rows]
+
+
 def test_export_to_a_file(crm, book, tmp_path: Path) -> None:
     book()
     target = tmp_path / "out.csv"
@@ -63,6 +84,37 @@ def test_export_to_a_file(crm, book, tmp_path: Path) -> None:
     assert f"Exported 2 customers to {target}." in result.stderr
     assert read(target.read_text(encoding="utf-8"))[1]["name"] == "华东物流有限公司"
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.csv")]  # no temporary left
+    assert "Exported 2 contacts logged to" in crm("export", "history", "-o", tmp_path / "h.csv").stderr
+
+
+def test_export_on_a_team_book_takes_the_list_commands_owner_filters(crm, pg_url, tmp_path: Path,
+                                                                     monkeypatch) -> None:
+    # "The same filters as the matching list command": on a shared book that is the rep's own
+    # book by default, --owner NAME or --all; customers carry their owner, as `customer list --csv`.
+    monkeypatch.setenv("CRM_DATABASE_URL", pg_url)
+
+    def rep(name: str) -> None:
+        monkeypatch.setenv("CRM_CONFIG_DIR", str(tmp_path / f"config-{name}"))
+        crm("config", "set", "user.name", name)
+
+    rep("alice")
+    crm("customer", "add", "Acme")
+    crm("contact", "add", "Acme", "Li Wei")
+    crm("log", "Acme", "--at", "2026-11-01", "--note", "alice called")
+    rep("bob")
+    crm("customer", "add", "Bravo")
+    crm("contact", "add", "Bravo", "Bo")
+    crm("log", "Bravo", "--at", "2026-11-02", "--note", "bob called")
+    mine = read(crm("export", "customers").stdout)
+    assert list(mine[0]) == [*CUSTOMER_COLUMNS, "owner"]
+    assert [(r["name"], r["owner"]) for r in mine] == [("Bravo", "bob")]
+    assert [r["name"] for r in read(crm("export", "customers", "--owner", "alice").stdout)] == ["Acme"]
+    assert [r["owner"] for r in read(crm("export", "customers", "--all", "--excel").stdout)] == ["alice", "bob"]
+    assert [r["name"] for r in read(crm("export", "contacts").stdout)] == ["Bo"]
+    assert [r["name"] for r in read(crm("export", "contacts", "Acme").stdout)] == ["Li Wei"]
+    assert [r["note"] for r in read(crm("export", "history").stdout)] == ["bob called"]
+    assert [r["note"] for r in read(crm("export", "history", "--all").stdout)] == ["alice called", "bob called"]
+    assert [r["note"] for r in read(crm("export", "history", "Acme").stdout)] == ["alice called"]
 
 
 def test_export_to_a_missing_folder_is_refused(crm, tmp_path: Path) -> None:

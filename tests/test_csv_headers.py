@@ -16,6 +16,16 @@ def test_header_keys_fold_case_width_space_punctuation_and_traditional() -> None
     assert header_key("客戶名稱") == header_key("客户名称")
 
 
+@pytest.mark.parametrize(("traditional", "simplified"), [
+    ("最後聯繫", "最后联系"), ("最後聯繫日期", "最后联系日期"), ("頭銜", "头衔"), ("崗位", "岗位"),
+    ("說明", "说明"), ("首選聯繫方式", "首选联系方式"), ("跟進事項", "跟进事项"), ("辦公電話", "办公电话"),
+    ("客戶級別", "客户级别"), ("入庫日期", "入库日期"), ("客戶回復", "客户回复"),
+])
+def test_every_recognised_chinese_header_reads_in_traditional_characters(traditional: str,
+                                                                         simplified: str) -> None:
+    assert header_key(traditional) == header_key(simplified)
+
+
 @pytest.mark.parametrize(("kind", "columns"), [
     ("customers", CUSTOMER_COLUMNS), ("contacts", CONTACT_COLUMNS), ("history", HISTORY_COLUMNS),
 ])
@@ -145,5 +155,5 @@ def test_ragged_rows_and_long_cells_are_row_problems() -> None:
     hmap = recognise("customers", ["Name", "City"])
     assert hmap.record(["Acme", "x", "", ""]) == ({"name": "Acme", "city": "x"}, None)  # stray delimiters
     assert "the row has 3 cells but the header has 2" in hmap.record(["Acme", "x", "y"])[1]
-    assert "the row has 1 cells" in hmap.record(["Acme"])[1]
+    assert "the row has 1 cell but the header has 2" in hmap.record(["Acme"])[1]
     assert "the 'City' cell is 10,000 characters long; 5,000 is the most accepted" in hmap.record(["A", "x" * 10_000])[1]

@@ -106,6 +106,15 @@ def test_unknown_encoding(tmp_path: Path) -> None:
         open_csv(path, "klingon")
 
 
+@pytest.mark.parametrize("codec", ["base64", "rot13", "hex", "zlib", "uu"])
+def test_a_codec_that_is_not_a_text_encoding_is_refused(tmp_path: Path, codec: str) -> None:
+    # Python knows these names as codecs, but they turn bytes into bytes: no CSV is written in them.
+    path = tmp_path / "x.csv"
+    path.write_text("Name\nA\n")
+    with pytest.raises(CrmError, match=f"Unknown encoding '{codec}'"):
+        open_csv(path, codec)
+
+
 # -- bad files: one clear sentence naming the file (and the line) --------------------------
 @pytest.mark.parametrize(("name", "message"), [
     ("binary.csv", "binary.csv holds binary data, not text"),
@@ -158,6 +167,27 @@ def test_runaway_quote_is_refused_with_its_line(tmp_path: Path) -> None:
     path.write_text('Name,Note\nAcme,"never closed\n' + "x" * (5 << 20) + "\n")
     with pytest.raises(CrmError, match="quote.csv line .*closing quote"), open_csv(path) as source:
         list(source.rows())
+
+
+@pytest.mark.parametrize("tail", ["\n", "", "\r\n"])
+def test_short_runaway_quote_is_refused_not_swallowed(tmp_path: Path, tail: str) -> None:
+    # A quote never closed a few lines before the end must not fold the rows after it into one
+    # note: the file is refused at the line where the quote opens.
+    path = tmp_path / "quote.csv"
+    path.write_text(f'Name,Note\nAcme,ok\nBeta,"never closed\nGamma,x\nDelta,y{tail}')
+    with pytest.raises(CrmError, match="quote.csv line 3: .*closing quote"), open_csv(path) as source:
+        list(source.rows())
+
+
+@pytest.mark.parametrize("text", ['Name,Note\nAcme,"a ""b"" c"', 'Name,Note\nAcme,"two\nlines"\n',
+                                  'Name,Note\nAcme,5" pipe\n'])
+def test_closed_quotes_at_the_end_of_the_file_read_as_they_are(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "ok.csv"
+    path.write_text(text)
+    with open_csv(path) as source:
+        rows = [cells for _line, cells in source.rows()]
+    assert len(rows) == 1 and rows[0][0] == "Acme"
+    assert rows[0][1] in ('a "b" c', "two\nlines", '5" pipe')
 
 
 def test_cp1252_outlook_file_is_not_mistaken_for_chinese(tmp_path: Path) -> None:

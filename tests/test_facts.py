@@ -62,6 +62,16 @@ def test_values_are_kept_with_their_dates_never_overwritten(crm, acme):
     assert [r["value"] for r in crm.json("fact", "history", "Acme", "mileage")] == ["52,000 km", "65000"]
 
 
+def test_a_negative_value_is_a_value_not_an_option(crm, acme):
+    crm("fact", "set", "Acme", "income-trend", "-2.5%", "--at", "2026-10-01")
+    crm("fact", "set", "Acme", "income-trend", "-3")
+    rows = crm.json("fact", "history", "Acme", "income-trend")
+    assert [(r["value"], r["number"], r["at"]) for r in rows] == [
+        ("-2.5%", -2.5, "2026-10-01"), ("-3", -3.0, "2026-11-25")]
+    assert crm.json("segment", "--where", "fact:income-trend<0", "--list", "all")[0]["customer"] == "Acme Trading"
+    crm("fact", "set", "Acme", "income-trend", "1", "--att", "2026-10-01", code=2)  # a mistyped option still fails
+
+
 def test_a_backdated_value_joins_the_history_and_the_latest_stays(crm, acme):
     crm("fact", "set", "Acme", "income", "rising", "--at", "2026-06-01")
     out = crm("fact", "set", "Acme", "income", "flat", "--at", "2025-01-01").stdout

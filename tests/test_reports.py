@@ -175,6 +175,15 @@ def test_coverage_as_of_an_earlier_day_reads_the_level_history(crm, accounts):
     assert "Rising Co" in terminal and "(6)" in terminal
 
 
+def test_coverage_as_of_an_earlier_day_lists_an_account_lost_only_since(crm, accounts):
+    # Empty Co was an account to cover until it was lost on 2026-10-01; Gone Co was lost all along.
+    crm("stage", "Empty Co", "lost", "--at", "2026-10-01")
+    assert "Empty Co" not in [r["customer"] for r in crm.json("report", "coverage")]
+    before = [r["customer"] for r in crm.json("report", "coverage", "--on", "2026-06-01")]
+    assert "Empty Co" in before and "Gone Co" not in before
+    assert "Empty Co" in crm("report", "coverage", "--on", "2026-06-01").stdout
+
+
 # -- ladder ----------------------------------------------------------------------------------
 
 @pytest.fixture
@@ -463,6 +472,19 @@ def test_activity_as_of_an_earlier_day(crm, contacts):
                               "by_purpose": {"sell": 2}}]
     assert [(r["customer"], r["last_contact"], r["days"]) for r in data["longest_silent"]] == [
         ("Quiet", None, 2510), ("Once", "2024-11-25", 720)]
+
+
+def test_activity_on_an_earlier_day_keeps_a_customer_lost_only_since(crm, contacts):
+    """Delta, on the book since 2021 and never contacted, was lost on 2026-03-01: silent the
+    longest on 2026-02-01 (1857 days), left out today."""
+    crm("customer", "add", "Delta", "--since", "2021-01-01")
+    crm("stage", "Delta", "lost", "--at", "2026-03-01")
+    then = crm.json("report", "activity", "--on", "2026-02-01", "--limit", "1")["longest_silent"]
+    assert [(r["customer"], r["last_contact"], r["days"]) for r in then] == [("Quiet", None, 2223)]
+    then = crm.json("report", "activity", "--on", "2026-02-01", "--limit", "2")["longest_silent"]
+    assert [(r["customer"], r["days"]) for r in then] == [("Quiet", 2223), ("Delta", 1857)]
+    now = crm.json("report", "activity")["longest_silent"]
+    assert "Delta" not in [r["customer"] for r in now]
 
 
 def test_activity_chart(crm, contacts):

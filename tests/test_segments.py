@@ -239,6 +239,18 @@ def test_numeric_fact_and_tier_filters(crm, dealer):
     assert cells(data) == {"5/low": 2, "5/high": 1, "7+/mid": 1}
 
 
+def test_fact_numbers_in_expressions_read_as_the_facts_do(crm, dealer):
+    # Facts are kept as numbers from 80,000 km, 60k or 1.2万; an order or a cut point reads them alike.
+    assert seg.parse_where("fact:mileage>=60k").number == 60000.0
+    assert seg.parse_where("fact:mileage<1.2万").text == "fact:mileage<12000"
+    assert seg.parse_where("fact:family=3rd").values == ("3rd",)  # = keeps its text
+    assert [b.low for b in seg.parse_by("fact:mileage:0,55k,7万").bands] == [0, 55000, 70000]
+    rows = crm.json("segment", "--where", "fact:mileage>=60,000 km", "--list", "all")
+    assert [r["customer"] for r in rows] == ["Owner A", "Owner C"]
+    data = crm.json("segment", "--by", "fact:mileage:0,55k,7万")
+    assert cells(data) == {"low": 1, "mid": 1, "high": 1}
+
+
 def test_list_a_cell_shows_its_customers_with_their_values(crm, dealer):
     rows = crm.json("segment", *GRID, "--list", "5/low")
     assert [r["customer"] for r in rows] == ["Owner B", "Owner G"]
@@ -318,6 +330,32 @@ def test_empty_book_gives_an_empty_grid(crm):
     data = crm.json("segment", "--by", "years-since-purchase:5,6,7")
     assert data["total"] == 0 and all(c["count"] == 0 for c in data["cells"])
     assert "0 customers in the grid" in crm("segment", "--by", "tier").stdout
+
+
+def test_empty_book_gives_the_issues_grid_empty_not_an_error(crm):
+    # No facts at all: fact:satisfaction is no typo, the grid is just empty (and says why).
+    result = crm("segment", "--by", "years-since-purchase:5,6,7", "--by", "fact:satisfaction:0,6,8", "--json")
+    assert "No facts are recorded yet" in result.stderr
+    crm("customer", "add", "Acme")
+    data = crm.json("segment", "--by", "years-since-purchase:5,6,7", "--by", "fact:satisfaction:0,6,8")
+    assert data["total"] == 0 and len(data["cells"]) == 9
+    assert crm.json("segment", "--where", "fact:mileage>=60000", "--list", "all") == []
+    crm("fact", "set", "Acme", "family", "married")  # now a key nobody has is most likely a typo
+    assert "known keys: family" in crm.error("segment", "--by", "fact:satisfaction:0,6,8")
+
+
+def test_stage_on_an_earlier_day_is_the_stage_then_as_the_ladder_reads_it(crm):
+    crm("customer", "add", "Won", "--since", "2025-01-01")
+    crm("customer", "add", "Gone", "--since", "2025-01-01")
+    crm("stage", "Won", "client", "--at", "2026-03-01")
+    crm("stage", "Gone", "lost", "--at", "2026-09-01")
+    then = cells(crm.json("segment", "--by", "stage", "--on", "2026-06-01"))
+    assert then == {"prospect": 1, "client": 1}
+    ladder = crm.json("report", "ladder", "--on", "2026-06-01")["stages"]
+    assert {st["stage"]: st["customers"] for st in ladder if st["customers"]} == then
+    rows = crm.json("segment", "--where", "stage=prospect", "--on", "2026-06-01", "--list", "all")
+    assert [(r["customer"], r["stage"]) for r in rows] == [("Gone", "prospect")]
+    assert cells(crm.json("segment", "--by", "stage")) == {"client": 1, "lost": 1}
 
 
 def test_customers_added_after_the_day_are_not_counted(crm):

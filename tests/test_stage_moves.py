@@ -141,3 +141,29 @@ def test_a_0005_book_is_backfilled_on_upgrade(crm, db_path, old_book):
     conn = sqlite3.connect(db_path)
     assert conn.execute("SELECT stage, from_stage, from_days FROM stage_change ORDER BY at, id").fetchall() == [
         ("prospect", None, None), ("first-time", "prospect", 31), ("client", "first-time", 29)]
+
+
+def test_a_change_dated_before_the_customer_came_on_the_book_takes_effect(crm, book_db):
+    # A customer added today (the default since) recorded as lost last month, another as a
+    # repeat buyer since October: the starting stage, dated today, must not outrank them.
+    crm("customer", "add", "Acme")
+    crm("customer", "add", "Beta", "--stage", "client")
+    r = crm("stage", "Acme", "repeat", "--at", "2026-10-01")
+    assert "Acme: stage repeat from 2026-10-01." in r.stdout
+    assert "on the book since 2026-10-01 (was 2026-11-25)" in r.stderr
+    crm("stage", "Beta", "lost", "--at", "2026-11-01")
+    assert moves(book_db, 1) == [("prospect", "2026-10-01", None, None),
+                                 ("repeat", "2026-10-01", "prospect", 0)]
+    assert moves(book_db, 2) == [("client", "2026-11-01", None, None),
+                                 ("lost", "2026-11-01", "client", 0)]
+    assert [(c["name"], c["stage"], c["since"]) for c in crm.json("customer", "list")] == [
+        ("Acme", "repeat", "2026-10-01"), ("Beta", "lost", "2026-11-01")]
+    # The reports read it so.
+    ladder = {s["stage"]: s["customers"] for s in crm.json("report", "ladder")["stages"]}
+    assert (ladder["prospect"], ladder["repeat"], ladder["client"], ladder["lost"]) == (0, 1, 0, 1)
+    assert [(w["customer"], w["lost_on"]) for w in crm.json("report", "winback")] == [("Beta", "2026-11-01")]
+    # A later change still dated after `since` moves nothing.
+    crm("stage", "Acme", "advocate", "--at", "2026-10-20")
+    assert crm.json("customer", "show", "Acme")["since"] == "2026-10-01"
+    assert stored(book_db) == expected(book_db)
+    assert crm("db", "check").exit_code == 0

@@ -70,6 +70,15 @@ def test_summary_says_what_was_skipped_and_ignored(crm):
     assert data["photos_skipped"] == 1 and data["ignored_properties"] == {"X-ANDROID-CUSTOM": 1}
 
 
+@pytest.mark.parametrize("charset", ["base64", "rot13"])
+def test_a_codec_that_is_not_a_text_encoding_is_refused(crm, tmp_path, charset):
+    path = vcf(tmp_path, "FN:Vic Tor\nEMAIL:v@t.com")
+    assert f"Unknown encoding '{charset}'" in crm.error("import", "contacts", path, "--encoding", charset)
+    path = vcf(tmp_path, f"FN;CHARSET={charset}:Vic Tor", name="charset.vcf")
+    assert f"CHARSET={charset} is not a character set" in crm.error("import", "contacts", path)
+    assert customers(crm) == {}
+
+
 def test_card_without_org_is_an_individual_customer(crm):
     crm("import", "contacts", FIXTURES / "android_21_qp.vcf")
     zhao = customers(crm)["Zhao Gang"]

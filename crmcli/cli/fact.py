@@ -17,7 +17,8 @@ app = typer.Typer(help="Dated facts (mileage, income, family, job, satisfactionâ
 CustomerRef = Annotated[str, typer.Argument(help="Customer id or name.")]
 
 
-@app.command("set")
+# A value may start with '-' (a trend of -2, -2.5%): read it as the value, not as an option.
+@app.command("set", context_settings={"ignore_unknown_options": True})
 def set_(
     ctx: typer.Context, ref: CustomerRef,
     key: Annotated[str, typer.Argument(help="What the fact is about: mileage, satisfaction, income, family, jobâ€¦")],

@@ -69,7 +69,9 @@ def _spec(s, by: list[str], where: list[str], cell: str | None, use: str | None)
     if not by and not where and cell is None:
         raise typer.BadParameter(f"Give at least one --by or --where, e.g. --by score:0,6,8; --by takes {seg.BY_FORMS}.")
     spec = seg.parse_spec(by, where, cell)
-    store.check_facts(s.db, spec)
+    remark = store.check_facts(s.db, spec)
+    if remark:
+        render.note(remark)
     return spec
 
 
@@ -152,7 +154,7 @@ def _show_grid(s, spec: seg.Spec, day: date, json_: bool, owner: str | None = No
         return
     filters = ", ".join(c.text for c in spec.where)
     if not spec.by:
-        render.line(f"{data['total']} customers on {day.isoformat()}" + (f" where {filters}" if filters else "") + ".")
+        render.line(f"{data['total']} customer{'' if data['total'] == 1 else 's'} on {day.isoformat()}" + (f" where {filters}" if filters else "") + ".")
         render.line("List them with --list all.", style="dim")
         return
     dims = data["dimensions"]
@@ -168,7 +170,7 @@ def _show_grid(s, spec: seg.Spec, day: date, json_: bool, owner: str | None = No
         for c in data["cells"]:
             t.add_row(*(charts.text(b) for b in c["bands"]), str(c["count"]), charts.bar(c["count"], largest, 30))
         charts.show(t)
-    notes = [f"{data['total']} customers in the grid"]
+    notes = [f"{data['total']} customer{'' if data['total'] == 1 else 's'} in the grid"]
     if filters:
         notes.append(f"where {filters}")
     if outside:
@@ -196,7 +198,8 @@ def _two_way(data: dict, largest: int) -> None:
             cells.append(charts.text(f" {n} ", charts.heat(n, largest)))
         total = sum(by_cell.get((rb["label"], cb["label"]), 0) for cb in cols_dim["bands"])
         t.add_row(charts.text(label), *cells, str(total))
-    col_totals = [str(sum(by_cell.get((rb["label"], cb["label"]), 0) for rb in rows_dim["bands"]))
+    # " n " like the heat cells above them, so that the totals line up under their counts.
+    col_totals = [f" {sum(by_cell.get((rb['label'], cb['label']), 0) for rb in rows_dim['bands'])} "
                   for cb in cols_dim["bands"]]
     t.add_row("total", *col_totals, str(data["total"]), style="bold" if render.is_terminal() else None)
     charts.show(t)

@@ -29,6 +29,9 @@ def stage(
     current = customers.set_stage(s.db, account["id"], value, day.isoformat(), note, s.cadences)
     render.line(f"{account['name']}: stage {value} from {day.isoformat()}"
                 + ("." if current == value else f" (current stage stays {current}: a later change exists)."))
+    if day.isoformat() < str(account["since"]):
+        render.note(f"{account['name']} is now on the book since {day.isoformat()} (was {account['since']}), "
+                    "with its starting stage.")
 
 
 def level(

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from crmcli import render
-from crmcli.cli.options import Json, Limit, StageOpt, TierOpt, check_limit
+from crmcli.cli.options import AllReps, Json, Limit, OwnerOpt, StageOpt, TierOpt, check_limit
 from crmcli.cli.session import Session, session
 from crmcli.core import vocabulary as vocab
 from crmcli.core.records import CONTACT_COLUMNS, CUSTOMER_COLUMNS, HISTORY_COLUMNS, PURCHASE_COLUMNS
@@ -254,7 +254,10 @@ def _export(s: Session, kind: str, where: str, params: dict[str, Any], output: P
     from crmcli.io import csv_write
     from crmcli.store import exports
 
-    rows: Iterator[Any] = exports.rows(s.db, kind, where, params, limit or None)
+    # On a team book customers carry their owner, as `customer list --csv` does (DESIGN.md).
+    owner = kind == "customers" and s.team
+    columns = COLUMNS[kind] + (("owner",) if owner else ())
+    rows: Iterator[Any] = exports.rows(s.db, kind, where, params, limit or None, owner=owner)
     bar = None
     if output is not None and render.is_terminal():
         total = exports.count(s.db, kind, where, params)
@@ -268,12 +271,13 @@ def _export(s: Session, kind: str, where: str, params: dict[str, Any], output: P
             rows = _counted(rows, lambda n: bar.update(task, completed=n))
     try:
         with csv_write.output(output) as out:
-            written = csv_write.write_rows(out, COLUMNS[kind], rows, excel=excel)
+            written = csv_write.write_rows(out, columns, rows, excel=excel)
     finally:
         if bar is not None:
             bar.stop()
     if output is not None:
-        render.note(f"Exported {written:,} {kind} to {output}.")
+        what = "contacts logged" if kind == "history" else kind
+        render.note(f"Exported {written:,} {what} to {output}.")
 
 
 def _counted(rows: Iterator[Any], update: Callable[[int], None]) -> Iterator[Any]:
@@ -292,7 +296,7 @@ def export_customers(
     tag: Annotated[str | None, typer.Option("--tag", help="Only customers with this tag.")] = None,
     city: Annotated[str | None, typer.Option("--city", help="Only customers in this city.")] = None,
     search: Annotated[str | None, typer.Option("--search", help="Text in the name, industry, email or note.")] = None,
-    limit: Limit = None,
+    limit: Limit = None, owner: OwnerOpt = None, all_: AllReps = False,
 ) -> None:
     """Export customers as CSV (the columns `crm import customers` reads)."""
     check_limit(limit)
@@ -302,7 +306,7 @@ def export_customers(
     where, params = customers.filters_sql(
         tier=vocab.TIERS.parse(tier) if tier else None,
         stage=vocab.STAGES.parse(stage) if stage else None,
-        tag=tag, city=city, search=search,
+        tag=tag, city=city, search=search, owner=s.book_of(owner, all_),
     )
     _export(s, "customers", where, params, output, excel, limit)
 
@@ -314,7 +318,7 @@ def export_contacts(
     output: Output = None, excel: Excel = False,
     role: Annotated[str | None, typer.Option("--role", help=f"Only this role: {vocab.ROLES.help()}.", show_default=False)] = None,
     vcard: Annotated[bool, typer.Option("--vcard", help="Write vCard 3.0 (for phones) instead of CSV.")] = False,
-    limit: Limit = None,
+    limit: Limit = None, owner: OwnerOpt = None, all_: AllReps = False,
 ) -> None:
     """Export contacts (stakeholders) as CSV, or as vCards with --vcard."""
     check_limit(limit)
@@ -324,7 +328,9 @@ def export_contacts(
     from crmcli.store import stakeholders
 
     cid = s.customer(customer)["id"] if customer else None
-    where, params = stakeholders.filters_sql(customer_id=cid, role=vocab.ROLES.parse(role) if role else None)
+    # As `contact list`: a named customer's contacts whoever owns it, else the rep's own book.
+    where, params = stakeholders.filters_sql(customer_id=cid, role=vocab.ROLES.parse(role) if role else None,
+                                             owner=None if cid else s.book_of(owner, all_))
     if vcard:
         _export_vcards(s, where, params, output, limit)
         return
@@ -357,6 +363,7 @@ def export_history(
     ref: Annotated[str | None, typer.Argument(help="Only this customer.", show_default=False)] = None,
     since: Annotated[str | None, typer.Option("--since", help="Only contacts on or after this date.", show_default=False)] = None,
     output: Output = None, excel: Excel = False, limit: Limit = None,
+    owner: OwnerOpt = None, all_: AllReps = False,
 ) -> None:
     """Export the contact history as CSV, oldest first (the columns `crm import history` reads)."""
     check_limit(limit)
@@ -366,7 +373,9 @@ def export_history(
 
     cid = s.customer(ref)["id"] if ref else None
     since_day = parse_date(since, s.today).isoformat() if since else None
-    where, params = store_log.history_filters(customer_id=cid, since=since_day)
+    # As `crm history`: a named customer's log whoever owns it, else the rep's own book.
+    where, params = store_log.history_filters(customer_id=cid, since=since_day,
+                                              owner=None if cid else s.book_of(owner, all_))
     _export(s, "history", where, params, output, excel, limit)
 
 

@@ -33,7 +33,7 @@ from datetime import date, timedelta
 
 from crmcli.core import vocabulary as vocab
 from crmcli.core.dates import add_months
-from crmcli.core.facts import fact_key
+from crmcli.core.facts import as_number, fact_key
 from crmcli.errors import CrmError
 
 # (No ":word:" in texts shown through rich: it would print an emoji, e.g. ":key:".)
@@ -152,10 +152,15 @@ def num(value: float) -> str:
     return f"{value:g}"
 
 
-def _number(text: str, expression: str, forms: str) -> float:
+def _number(text: str, expression: str, forms: str, *, written: bool = False) -> float:
+    """A number of an expression; `written`: also as a fact's value is read (60k, 1.2万, 65,000 km),
+    so a fact is compared with the number its values are stored as."""
     try:
         value = float(text.replace(",", "").replace("_", ""))
     except ValueError:
+        read = as_number(text) if written else None
+        if read is not None:
+            return read
         raise CrmError(f"{text.strip()!r} in {expression!r} is not a number; use {forms}.") from None
     if not math.isfinite(value):
         raise CrmError(f"{text.strip()!r} in {expression!r} is not a number; use {forms}.")
@@ -228,7 +233,8 @@ def _bands(measure: str, text: str, expression: str) -> tuple[Band, ...]:
         if eq and not _NAME.match(name):
             raise CrmError(f"Band name {name!r} in {expression!r} is not accepted; names start with a "
                            "letter and hold no spaces, '/', ',' or ':', e.g. score:low=0,mid=6,high=8.")
-        cut = _number(value, expression, "rising numbers such as 0,6,8 or low=0,mid=6,high=8")
+        cut = _number(value, expression, "rising numbers such as 0,6,8 or low=0,mid=6,high=8",
+                      written=measure == "fact")
         if integral and cut != int(cut):
             raise CrmError(f"{measure} bands take whole numbers; {value.strip()!r} in {expression!r} is not one.")
         if measure in SINCE_MEASURES and cut < 0:
@@ -304,8 +310,8 @@ def parse_where(text: str) -> Condition:
             raise CrmError(f"{measure} is compared with a whole number; {right!r} in {expression!r} is not one.")
         return Condition(f"{measure}{op}{num(number)}", measure, None, op, (), number)
     if measure == "fact":
-        try:
-            number = _number(right, expression, WHERE_FORMS)
+        try:  # an order is between numbers as facts write them (60k, 1.2万); = keeps its text
+            number = _number(right, expression, WHERE_FORMS, written=op not in ("=", "!="))
         except CrmError:
             number = None
         if number is not None:

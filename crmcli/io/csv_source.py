@@ -33,6 +33,11 @@ READ_CHUNK = 1 << 20
 SAMPLE_LINES = 20
 # A cell longer than this is a missing closing quote eating the file, not data.
 CSV_FIELD_LIMIT = 1 << 22
+# Fed to the reader after the file's last line. Where a quoted cell is still open there (a
+# runaway quote), the marker's `"` closes it and the marker ends up in that cell; otherwise it
+# reads as a record of its own. Either way the last record tells (one substring test a row).
+_EOF_MARK = "\ue000crm-end-of-file\ue000"
+_EOF_LINE = f'"{_EOF_MARK}\n'
 DELIMITERS = (",", ";", "\t")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 ENCODING_LABELS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "gb18030": "GB18030",
@@ -200,10 +205,14 @@ def detect_encoding(path: Path, head: bytes, encoding: str | None) -> tuple[str,
     name = display_name(path)
     if encoding:
         try:
-            codec = codecs.lookup(encoding).name
+            info = codecs.lookup(encoding)
         except LookupError:
+            info = None
+        # base64, rot13, zlib… are codecs too, but not text encodings: no CSV is written in them.
+        if info is None or not getattr(info, "_is_text_encoding", True):
             raise CrmError(f"Unknown encoding {encoding!r}; give one such as utf-8, gb18030, "
                            "utf-16 or cp1252.") from None
+        codec = info.name
         if codec == "utf-8" and head.startswith(codecs.BOM_UTF8):
             codec = "utf-8-sig"
         if codec in ("utf-16-le", "utf-16-be") and head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -363,7 +372,7 @@ def _start(source: CsvSource, text: io.TextIOWrapper) -> None:
     else:
         source.delimiter = sniff_delimiter(sample)
     csv.field_size_limit(max(csv.field_size_limit(), CSV_FIELD_LIMIT))
-    reader = csv.reader(itertools.chain(sample, text), delimiter=source.delimiter,
+    reader = csv.reader(itertools.chain(sample, text, (_EOF_LINE,)), delimiter=source.delimiter,
                         quotechar='"', doublequote=True, strict=False)
     records = _records(source, reader, skipped)
     for line, cells in records:
@@ -382,6 +391,11 @@ def _records(source: CsvSource, reader, skipped: int) -> Iterator[tuple[int, lis
             start, end = end + 1, reader.line_num
             # Not blank: some cell holds more than whitespace (one join and strip, in C).
             if cells and (cells[0].strip() or "".join(cells).strip()):
+                if _EOF_MARK in cells[-1]:
+                    if cells[-1] == _EOF_LINE[1:]:
+                        return  # the marker on its own: every quote in the file was closed
+                    raise CrmError(f"{source.name} line {start + skipped}: a quoted cell opened here "
+                                   "runs to the end of the file; is a closing quote (\") missing?")
                 yield start + skipped, cells
     except csv.Error as e:
         line = reader.line_num + skipped

@@ -39,7 +39,11 @@ def neutralise(value: Any) -> Any:
 def write_rows(out: IO[str], columns: Sequence[str], rows: Iterable[Sequence[Any]], *,
                excel: bool = False, delimiter: str = ",") -> int:
     """The header and the rows (None written as empty); the number of rows written."""
-    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n" if excel else "\n")
+    # csv quotes a cell only when it holds the delimiter, a quote or a character of the line
+    # terminator: with "\n" alone, a lone "\r" in a note (an old Mac file's line break, or
+    # typed) would go out bare and end the row there when the file is read back. So rows are
+    # always formatted with "\r\n" (such cells get quoted) and, plain, written with "\n".
+    writer = csv.writer(out if excel else _LfRows(out), delimiter=delimiter, lineterminator="\r\n")
     if excel:
         out.write("\ufeff")
         rows = ([neutralise(v) for v in row] for row in rows)
@@ -48,6 +52,16 @@ def write_rows(out: IO[str], columns: Sequence[str], rows: Iterable[Sequence[Any
     counter = itertools.count()
     writer.writerows(map(itemgetter(0), zip(rows, counter)))
     return next(counter)
+
+
+class _LfRows:
+    """A stream for csv.writer whose rows, formatted with CRLF, are written with LF."""
+
+    __slots__ = ("write",)
+
+    def __init__(self, out: IO[str]) -> None:
+        write = out.write
+        self.write = lambda row: write(row[:-2] + "\n")
 
 
 @contextmanager

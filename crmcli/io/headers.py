@@ -33,8 +33,8 @@ MAX_CELL = 5000  # characters in one cell; core.records.MAX_TEXT is the longest 
 
 # Characters of header words that core.vocabulary's traditional table does not cover.
 _HEADER_TRADITIONAL = str.maketrans(
-    "籤簽內繫頻週業紀滿開檔狀態區處屬預計劃題訊溝記錄對進鄉寫場負責傳箋",
-    "签签内系频周业纪满开档状态区处属预计划题讯沟记录对进乡写场负责传笺",
+    "籤簽內繫頻週業紀滿開檔狀態區處屬預計劃題訊溝記錄對進鄉寫場負責傳箋別辦後復頭庫崗說選項銜",
+    "签签内系频周业纪满开档状态区处属预计划题讯沟记录对进乡写场负责传笺别办后复头库岗说选项衔",
 )
 
 NAME_PARTS = ("first_name", "middle_name", "last_name")
@@ -263,7 +263,8 @@ class HeaderMap:
             if len(cells) > self.width and not any(c.strip() for c in cells[self.width:]):
                 cells = cells[:self.width]  # trailing empty cells: Excel's stray delimiters
             else:
-                return {}, (f"the row has {len(cells)} cells but the header has {self.width} "
+                cells_word = "cell" if len(cells) == 1 else "cells"
+                return {}, (f"the row has {len(cells)} {cells_word} but the header has {self.width} "
                             f"columns (is a delimiter or a quote out of place?)")
         longest = max(map(len, cells)) if cells else 0
         if longest > MAX_CELL:

@@ -261,9 +261,12 @@ def _codec(charset: str) -> tuple[str, ...]:
     if key in CHARSET_CODECS:
         return CHARSET_CODECS[key]
     try:
-        return (codecs.lookup(key).name,)
+        info = codecs.lookup(key)
     except LookupError:
         raise LookupError(charset) from None
+    if not getattr(info, "_is_text_encoding", True):  # base64, rot13, zlib: not a charset
+        raise LookupError(charset)
+    return (info.name,)
 
 
 _ESCAPES = {"n": "\n", "N": "\n", ",": ",", ";": ";", ":": ":", "\\": "\\"}

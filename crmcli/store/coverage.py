@@ -30,6 +30,11 @@ from crmcli.store.reports import rank_by, rep_filter, rep_params, revenue_to
 from crmcli.store.stakeholder_coverage import level_rank
 
 _COMPANIES = "c.kind = 'company' AND c.stage <> 'lost' AND c.since <= :on"
+# An earlier day: not lost on that day (the stage history; a customer lost since then was still
+# an account to cover, one won back since was not).
+_COMPANIES_ON = ("c.kind = 'company' AND c.since <= :on AND coalesce((SELECT sc.stage FROM stage_change sc "
+                 "WHERE sc.customer_id = c.id AND sc.at <= :on ORDER BY sc.at DESC, sc.id DESC LIMIT 1), "
+                 "c.stage) <> 'lost'")
 PARTNER = LEVEL_ORDER.index("partner")
 _CLOSE = ", ".join(f"'{k}'" for k in LEVEL_ORDER[PARTNER:])
 _TIER_RANK = rank_by("c.tier", TIERS.keys)
@@ -67,7 +72,7 @@ def coverage_shown(db: Database, on: date, today: date, limit: int,
                    owner: str | None = None) -> tuple[list[tuple], int]:
     """The first `limit` single-threaded accounts in rank order, and how many there are."""
     if on < today:
-        sql = f"SELECT count(*) FROM customer c WHERE {_COMPANIES}{rep_filter(owner)} AND {_single_threaded(on, today)}"
+        sql = f"SELECT count(*) FROM customer c WHERE {_COMPANIES_ON}{rep_filter(owner)} AND {_single_threaded(on, today)}"
     else:
         sql = f"SELECT count(*) FROM customer c WHERE {_COMPANIES}{rep_filter(owner)} AND {_FLAGGED}"
     total = int(db.value(sql, rep_params(owner, on=on.isoformat())) or 0)
@@ -174,7 +179,7 @@ def _dated_sql(db: Database, on: date, today: date, only_c: str) -> str:
                    (SELECT count(*) * {SPAN * SPAN} + count(CASE WHEN {dm} THEN 1 END) * {SPAN}
                            + coalesce(max(CASE WHEN {dm} THEN {rank} END), -1) + 1
                     FROM stakeholder st WHERE st.customer_id = c.id) AS k
-            FROM customer c WHERE {_COMPANIES}{only_c}),
+            FROM customer c WHERE {_COMPANIES_ON}{only_c}),
         f AS MATERIALIZED (
             SELECT id, name, tier, name_key, cents, k / {SPAN * SPAN} AS n, (k / {SPAN}) % {SPAN} AS dms,
                    k % {SPAN} - 1 AS dm_rank

@@ -17,7 +17,7 @@ from crmcli.store.db import Database
 
 _CUSTOMERS = (
     "SELECT id, name, kind, tier, stage, industry, city, phone, email, tags, "
-    "every_days || 'd' AS every, since, last_contact, note, created_at FROM customer "
+    "every_days || 'd' AS every, since, last_contact, note, created_at{extra} FROM customer "
     "WHERE {where} ORDER BY name_key, id"
 )
 _CONTACTS = (
@@ -52,12 +52,13 @@ COUNTS = {
 
 
 def rows(db: Database, kind: str, where: str, params: dict[str, Any],
-         limit: int | None = None) -> Iterator[Iterable[Any]]:
+         limit: int | None = None, *, owner: bool = False) -> Iterator[Iterable[Any]]:
     """The export rows of `kind`, each the values in column order (cadences as `14d`, by SQL).
 
+    `owner` adds the customer's owner as a last column (customers on a team book).
     No Python runs per row here: csv.writer.writerows consumes them from C.
     """
-    sql = QUERIES[kind].format(where=where)
+    sql = QUERIES[kind].format(where=where, extra=", owner" if owner else "")
     if limit:
         sql += " LIMIT :limit"
         params = {**params, "limit": limit}

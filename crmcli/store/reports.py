@@ -266,8 +266,8 @@ def contacts_by_day(db: Database, first: date, on: date, owner: str | None = Non
 
 
 def longest_silent(db: Database, on: date, today: date, limit: int, owner: str | None = None) -> list[Row]:
-    """Customers on the book (not lost) whose last contact lies furthest back; never
-    contacted counts from the day they joined the book."""
+    """Customers on the book (not lost on the day) whose last contact lies furthest back;
+    never contacted counts from the day they joined the book."""
     if on >= today:
         # Today the stored last contact is exact: the contacted customers come in the order of
         # its index (last_contact, id), and only the few never contacted need sorting (by since).
@@ -289,7 +289,7 @@ def longest_silent(db: Database, on: date, today: date, limit: int, owner: str |
     sql = f"""
         WITH t AS MATERIALIZED (
             SELECT c.id AS customer_id, c.name AS customer, {last} AS last_contact, c.since
-            FROM customer c WHERE c.stage <> 'lost' AND c.since <= :on{rep_filter(owner)})
+            FROM customer c WHERE coalesce({_stage_on()}, c.stage) <> 'lost' AND c.since <= :on{rep_filter(owner)})
         SELECT customer_id, customer, last_contact, since FROM t
         ORDER BY coalesce(last_contact, since), customer_id LIMIT :limit
     """

@@ -85,8 +85,16 @@ class Sql:
             return (f"(SELECT {expr.format(v=v)} FROM fact f WHERE f.customer_id = c.id AND f.key = {k} "
                     f"AND f.at <= {on} ORDER BY f.at DESC, f.id DESC LIMIT 1)")
         if measure in seg.CATEGORIES:
-            return f"({expr.format(v='c.' + measure)})"
+            return f"({expr.format(v=self.category(measure))})"
         raise AssertionError(measure)
+
+    def category(self, measure: str) -> str:
+        """Customer c's tier, stage or kind; on an earlier day the stage it stood at then (its
+        stage history, as `report ladder` reads it; tier and kind keep no history)."""
+        if measure == "stage" and not self._live:
+            return (f"coalesce((SELECT sc.stage FROM stage_change sc WHERE sc.customer_id = c.id "
+                    f"AND sc.at <= {self.on_param} ORDER BY sc.at DESC, sc.id DESC LIMIT 1), c.stage)")
+        return f"c.{measure}"
 
     def band(self, dim: seg.Dimension) -> str:
         """The band index (or, for a fact's text, the lower-cased value) of customer c."""
@@ -121,7 +129,7 @@ class Sql:
             return test if cond.op == "=" else f"NOT ({test})"
         if cond.measure in seg.CATEGORIES:
             marks = ", ".join(self.param(v) for v in cond.values)
-            return f"c.{cond.measure} {'NOT IN' if cond.op == '!=' else 'IN'} ({marks})"
+            return f"{self.category(cond.measure)} {'NOT IN' if cond.op == '!=' else 'IN'} ({marks})"
         if cond.op is None:  # fact:KEY, the fact is known
             return f"EXISTS (SELECT 1 FROM fact f WHERE f.customer_id = c.id AND f.key = {self.param(cond.key)} AND f.at <= {self.on_param})"
         negative = cond.op == "!="
@@ -189,14 +197,20 @@ def _sql(db: Database, spec: seg.Spec, on: date, today: date, **kwargs: Any) -> 
 
 # -- checks ---------------------------------------------------------------------
 
-def check_facts(db: Database, spec: seg.Spec) -> None:
-    """Refuse a fact key nobody has recorded (a typo, most likely), naming the known keys."""
-    keys = {d.key for d in spec.by if d.measure == "fact"} | {c.key for c in spec.where if c.measure == "fact"}
-    for key in sorted(k for k in keys if k):
+def check_facts(db: Database, spec: seg.Spec) -> str | None:
+    """Refuse a fact key nobody has recorded (a typo, most likely), naming the known keys.
+    On a book with no facts at all nothing is mistyped: the segment is just empty, and the
+    returned remark says why (None when every key is known)."""
+    keys = sorted(k for k in ({d.key for d in spec.by if d.measure == "fact"}
+                              | {c.key for c in spec.where if c.measure == "fact"}) if k)
+    for key in keys:
         if db.value("SELECT 1 FROM fact WHERE key = :k LIMIT 1", {"k": key}) is None:
             known = [r["key"] for r in db.rows("SELECT DISTINCT key FROM fact ORDER BY key LIMIT 30")]
-            hint = f"known keys: {', '.join(known)}" if known else "no facts are recorded yet (crm fact set REF KEY VALUE)"
-            raise CrmError(f"No customer has a fact {key!r}; {hint}.")
+            if not known:
+                return (f"No facts are recorded yet, so no customer has {', '.join(keys)}; "
+                        "record them with `crm fact set REF KEY VALUE`.")
+            raise CrmError(f"No customer has a fact {key!r}; known keys: {', '.join(known)}.")
+    return None
 
 
 # -- the grid and a cell --------------------------------------------------------
@@ -238,7 +252,7 @@ def cell_customers(db: Database, spec: seg.Spec, labels: tuple[str, ...], on: da
     q = _sql(db, spec, on, today, owner=owner)
     where = f"{q.where(spec)} AND {q.in_cell(spec, labels)}"
     values = "".join(f", {q.value(d)} AS v{i}" for i, d in enumerate(spec.by))
-    sql = (f"SELECT c.id, c.name, c.kind, c.tier, c.stage, c.last_contact, c.next_due{values} "
+    sql = (f"SELECT c.id, c.name, c.kind, c.tier, {q.category('stage')} AS stage, c.last_contact, c.next_due{values} "
            f"FROM {q.source()} WHERE {where} ORDER BY c.name_key, c.id")
     params = dict(q.params)
     if limit:
