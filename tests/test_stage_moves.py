@@ -167,3 +167,20 @@ def test_a_change_dated_before_the_customer_came_on_the_book_takes_effect(crm, b
     assert crm.json("customer", "show", "Acme")["since"] == "2026-10-01"
     assert stored(book_db) == expected(book_db)
     assert crm("db", "check").exit_code == 0
+
+
+def test_a_contact_logged_before_the_customer_came_on_the_book_moves_since(crm, book_db):
+    # A rep filling in last month's calls for a customer added today: the customer was on the
+    # book then, so a report asked about last month shows it.
+    crm("customer", "add", "Acme", "--stage", "client")
+    r = crm("log", "Acme", "--via", "call", "--at", "2026-10-01")
+    assert "on the book since 2026-10-01 (was 2026-11-25)" in r.stderr
+    assert crm.json("customer", "show", "Acme")["since"] == "2026-10-01"
+    assert moves(book_db, 1) == [("client", "2026-10-01", None, None)]
+    silent = crm.json("report", "activity", "--on", "2026-10-15")["longest_silent"]
+    assert [(s["customer"], s["last_contact"], s["days"]) for s in silent] == [("Acme", "2026-10-01", 14)]
+    # A contact after `since` moves nothing, and says nothing.
+    r = crm("log", "Acme", "--via", "visit", "--at", "2026-10-05")
+    assert r.stderr == "" and crm.json("customer", "show", "Acme")["since"] == "2026-10-01"
+    assert stored(book_db) == expected(book_db)
+    assert crm("db", "check").exit_code == 0

@@ -19,6 +19,7 @@ from crmcli.cli.options import (
     one_format,
 )
 from crmcli.cli.session import session
+from crmcli.cli.standing import note_on_the_book_by
 from crmcli.core import vocabulary as vocab
 from crmcli.core.dates import parse_date
 from crmcli.core.records import HISTORY_COLUMNS, interaction_values
@@ -54,6 +55,7 @@ def log(
     who = f" with {person['name']}" if person else ""
     via_text = f" ({values['channel']})" if values["channel"] else ""
     render.line(f"Logged contact #{iid}{via_text} with {account['name']}{who} on {values['date']}.")
+    note_on_the_book_by(account, values["date"])
     if values["next_on"]:
         render.line(f"Follow-up due {values['next_on']}" + (f": {values['next_note']}" if values["next_note"] else "."))
 

@@ -29,8 +29,14 @@ def stage(
     current = customers.set_stage(s.db, account["id"], value, day.isoformat(), note, s.cadences)
     render.line(f"{account['name']}: stage {value} from {day.isoformat()}"
                 + ("." if current == value else f" (current stage stays {current}: a later change exists)."))
-    if day.isoformat() < str(account["since"]):
-        render.note(f"{account['name']} is now on the book since {day.isoformat()} (was {account['since']}), "
+    note_on_the_book_by(account, day.isoformat())
+
+
+def note_on_the_book_by(account: dict, day: str) -> None:
+    """Say so when something dated `day` moved the customer's `since` back
+    (store.customers.on_the_book_by)."""
+    if day < str(account["since"]):
+        render.note(f"{account['name']} is now on the book since {day} (was {account['since']}), "
                     "with its starting stage.")
 
 

@@ -66,7 +66,7 @@ def change_stage(db: Database, customer_id: int, stage: str, at: str, note: str 
     # each update the other's stage changes (stage_moves) in opposite orders and deadlock, or
     # derive from_stage without the other's change. The second now waits, then reads both.
     lock(db, "customer", "(:c)", {"c": customer_id})
-    _on_the_book_by(db, customer_id, at)
+    on_the_book_by(db, customer_id, at)
     db.insert(
         "INSERT INTO stage_change (customer_id, stage, at, note, created_at) "
         "VALUES (:c, :s, :at, :n, :t)",
@@ -84,19 +84,22 @@ def change_stage(db: Database, customer_id: int, stage: str, at: str, note: str 
     return current
 
 
-def _on_the_book_by(db: Database, customer_id: int, at: str) -> None:
-    """A stage change dated before the customer's `since` says it was on the book by then:
-    `since` and the starting stage (dated at `since` when the customer was added) move back to
-    that day. Otherwise the starting stage, often the default nobody chose, would outrank the
-    dated change and a customer added today could never be recorded as lost last month."""
+def on_the_book_by(db: Database, customer_id: int, day: str) -> None:
+    """Something dated `day` happened with the customer (a stage change, a contact): it was on
+    the book by then. If its `since` is later, `since` and the starting stage (dated at `since`
+    when the customer was added) move back to that day. Otherwise a customer added today could
+    not be recorded as lost last month (its starting stage, often the default nobody chose,
+    would outrank the change), nor show in a report asked about last month."""
     since = db.value("SELECT since FROM customer WHERE id = :c", {"c": customer_id})
-    if since is None or str(since) <= at:
+    if since is None or str(since) <= day:
         return
-    db.run("UPDATE stage_change SET at = :at WHERE customer_id = :c AND at = :since AND id = "
-           "(SELECT min(id) FROM stage_change WHERE customer_id = :c)",
-           {"c": customer_id, "at": at, "since": since})
-    db.run("UPDATE customer SET since = :at, updated_at = :t WHERE id = :c",
-           {"c": customer_id, "at": at, "t": now_stamp()})
+    moved = db.run("UPDATE stage_change SET at = :day WHERE customer_id = :c AND at = :since AND id = "
+                   "(SELECT min(id) FROM stage_change WHERE customer_id = :c)",
+                   {"c": customer_id, "day": day, "since": since})
+    db.run("UPDATE customer SET since = :day, updated_at = :t WHERE id = :c",
+           {"c": customer_id, "day": day, "t": now_stamp()})
+    if moved:
+        stage_moves.after_insert(db, customer_id, day)
 
 
 def set_stage(db: Database, customer_id: int, stage: str, at: str, note: str | None,

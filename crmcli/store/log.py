@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from crmcli.store.clock import now_stamp
+from crmcli.store.customers import on_the_book_by
 from crmcli.store.db import Database, Row
 from crmcli.store.due import refresh_customers, refresh_next_due, refresh_stakeholder_contact
 
@@ -36,6 +37,7 @@ def insert(db: Database, customer_id: int, stakeholder_id: int | None, values: d
 def log(db: Database, customer_id: int, stakeholder_id: int | None, values: dict[str, Any],
         cadences: dict[str, int]) -> int:
     with db.transaction():
+        on_the_book_by(db, customer_id, values["date"])
         iid = insert(db, customer_id, stakeholder_id, values)
         if stakeholder_id:
             refresh_stakeholder_contact(db, [stakeholder_id])
