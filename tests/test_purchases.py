@@ -73,7 +73,10 @@ def test_late_entries_still_take_effect(crm):
     crm("purchase", "add", "Acme", "--at", "2024-05-01", "--amount", "500")
     c = crm.json("customer", "show", "Acme")
     assert c["stage"] == "first-time"
-    assert c["stage_history"][-1]["at"] == "2026-11-25"  # not before the stage it replaces
+    # The purchase shows the customer was on the book by then: it is a first-time buyer from
+    # that day, the starting stage moved back with `since` (never after the stage it replaces).
+    assert c["since"] == "2024-05-01"
+    assert [(h["stage"], h["at"]) for h in c["stage_history"]] == [("prospect", "2024-05-01"), ("first-time", "2024-05-01")]
     assert "2024-05-01" in c["stage_history"][-1]["note"]
 
 

@@ -184,3 +184,16 @@ def test_a_contact_logged_before_the_customer_came_on_the_book_moves_since(crm, 
     assert r.stderr == "" and crm.json("customer", "show", "Acme")["since"] == "2026-10-01"
     assert stored(book_db) == expected(book_db)
     assert crm("db", "check").exit_code == 0
+
+
+def test_a_purchase_dated_before_the_customer_came_on_the_book_moves_since(crm, book_db):
+    # A buyer added today whose first purchase was in 2020: first-time buyer from 2020, not today.
+    crm("customer", "add", "Zeta")
+    r = crm("purchase", "add", "Zeta", "--amount", "1200", "--at", "2020-01-01")
+    assert "on the book since 2020-01-01 (was 2026-11-25)" in r.stderr
+    page = crm.json("customer", "show", "Zeta")
+    assert page["since"] == "2020-01-01" and page["stage"] == "first-time"
+    assert moves(book_db, 1) == [("prospect", "2020-01-01", None, None),
+                                 ("first-time", "2020-01-01", "prospect", 0)]
+    assert stored(book_db) == expected(book_db)
+    assert crm("db", "check").exit_code == 0

@@ -9,6 +9,7 @@ import typer
 from crmcli import porcelain, render
 from crmcli.cli.options import Csv, Json, Limit, Note, check_limit, one_format
 from crmcli.cli.session import session
+from crmcli.cli.standing import note_on_the_book_by
 from crmcli.core.dates import DATE_FORMS
 
 app = typer.Typer(help="Purchases: what each customer bought, when, for how much.", no_args_is_help=True)
@@ -36,6 +37,7 @@ def add(
     what = f" {values['product']}" if values["product"] else ""
     render.line(f"Recorded purchase #{pid} by {account['name']}:{what} "
                 f"{format_amount(values['amount_cents'], values['currency'])} on {values['date']}.")
+    note_on_the_book_by(account, str(values["date"]))
     _say_stage_changes(changes)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from crmcli.core.pipeline import purchase_note, stages_after_purchases
 from crmcli.store import purchase_totals
 from crmcli.store.clock import now_stamp
-from crmcli.store.customers import change_stage
+from crmcli.store.customers import change_stage, on_the_book_by
 from crmcli.store.db import Database, Row, id_chunks
 from crmcli.store.due import refresh_next_due
 
@@ -79,6 +79,7 @@ def record(db: Database, customer_id: int, values: dict[str, Any], cadences: dic
            deal_id: int | None = None) -> tuple[int, list[Row]]:
     """One purchase, in its own transaction (or the caller's); its id and the stage changes it made."""
     with db.transaction():
+        on_the_book_by(db, customer_id, str(values["date"]))
         pid = insert_row(db, customer_id, values, deal_id)
         changes = follow_stage(db, [customer_id])
         refresh_next_due(db, [customer_id], cadences)
