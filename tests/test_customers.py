@@ -117,3 +117,15 @@ def test_colon_words_are_printed_as_typed_not_as_emoji(crm):
     crm("customer", "add", "Acme :car: Rental", "--note", "fleet :smile:")
     out = crm("customer", "show", "Acme").stdout
     assert "Acme :car: Rental" in out and "fleet :smile:" in out
+
+
+def test_one_line_fields_take_no_control_characters_notes_keep_their_lines(crm):
+    # A stray carriage return (an old Mac file, a paste) in a city or title would break tables
+    # and CSV rows; it becomes a space. A note keeps its line breaks.
+    crm("customer", "add", "Acme", "--city", "Shang\rhai\x07", "--industry", "trade\tlogistics",
+        "--note", "line one\nline two")
+    c = crm.json("customer", "show", "Acme")
+    assert (c["city"], c["industry"], c["note"]) == ("Shang hai", "trade logistics", "line one\nline two")
+    crm("contact", "add", "Acme", "Li Wei", "--title", "Head\r\nof buying", "--best-time", "\x1bevenings")
+    [p] = crm.json("contact", "list", "Acme")
+    assert (p["title"], p["best_time"]) == ("Head of buying", "evenings")

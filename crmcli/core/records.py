@@ -7,6 +7,7 @@ for the commands and the importers alike. Input is a dict of raw strings
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from datetime import date
 
@@ -41,6 +42,19 @@ def _text(value: str | None, what: str, limit: int = MAX_TEXT) -> str | None:
     if len(text) > limit:
         raise CrmError(f"The {what} is {len(text)} characters long; {limit} is the most accepted.")
     return text or None
+
+
+# Line breaks, tabs and other control characters: none belongs in a one-line field.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+def _line(value: str | None, what: str, limit: int = MAX_TEXT) -> str | None:
+    """A one-line field (city, title…): control characters, such as a stray carriage return
+    from an old Mac file, become a space; notes keep their lines."""
+    text = _text(value, what, limit)
+    if text and not text.isprintable():  # the common case is printable: one C-level test
+        text = _CONTROL.sub(" ", text).strip() or None
+    return text
 
 
 def _email(value: str | None) -> str | None:
@@ -109,9 +123,11 @@ def customer_values(raw: Mapping[str, object], today: date, *, creating: bool) -
         value = _vocab(v, raw.get(key))  # type: ignore[arg-type]
         if value or creating:
             out[key] = value or default
-    for key in ("industry", "city", "note"):
+    for key in ("industry", "city"):
         if raw.get(key) is not None:
-            out[key] = _text(raw[key], key)  # type: ignore[arg-type]
+            out[key] = _line(raw[key], key)  # type: ignore[arg-type]
+    if raw.get("note") is not None:
+        out["note"] = _text(raw["note"], "note")  # type: ignore[arg-type]
     if raw.get("phone") is not None:
         out["phone"] = _phone(raw["phone"])  # type: ignore[arg-type]
     if raw.get("email") is not None:
@@ -142,9 +158,11 @@ def stakeholder_values(raw: Mapping[str, object], today: date, *, creating: bool
         out["level"] = _vocab(vocab.LEVELS, raw["level"])  # type: ignore[arg-type]
     if raw.get("prefers") is not None:
         out["prefers"] = _vocab(vocab.CHANNELS, raw["prefers"])  # type: ignore[arg-type]
-    for key in ("title", "department", "im", "best_time", "note"):
+    for key in ("title", "department", "im", "best_time"):
         if raw.get(key) is not None:
-            out[key] = _text(raw[key], key.replace("_", " "))  # type: ignore[arg-type]
+            out[key] = _line(raw[key], key.replace("_", " "))  # type: ignore[arg-type]
+    if raw.get("note") is not None:
+        out["note"] = _text(raw["note"], "note")  # type: ignore[arg-type]
     if raw.get("phone") is not None:
         out["phone"] = _phone(raw["phone"])  # type: ignore[arg-type]
         out["phone_digits"] = phone_digits(out["phone"]) or None
