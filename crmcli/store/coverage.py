@@ -26,15 +26,13 @@ from datetime import date
 from crmcli.core import reports as words
 from crmcli.core.vocabulary import LEVEL_ORDER, TIERS
 from crmcli.store.db import Database
-from crmcli.store.reports import rank_by, rep_filter, rep_params, revenue_to
+from crmcli.store.reports import rank_by, rep_filter, rep_params, revenue_to, stage_on
 from crmcli.store.stakeholder_coverage import level_rank
 
 _COMPANIES = "c.kind = 'company' AND c.stage <> 'lost' AND c.since <= :on"
 # An earlier day: not lost on that day (the stage history; a customer lost since then was still
 # an account to cover, one won back since was not).
-_COMPANIES_ON = ("c.kind = 'company' AND c.since <= :on AND coalesce((SELECT sc.stage FROM stage_change sc "
-                 "WHERE sc.customer_id = c.id AND sc.at <= :on ORDER BY sc.at DESC, sc.id DESC LIMIT 1), "
-                 "c.stage) <> 'lost'")
+_COMPANIES_ON = f"c.kind = 'company' AND c.since <= :on AND coalesce({stage_on()}, c.stage) <> 'lost'"
 PARTNER = LEVEL_ORDER.index("partner")
 _CLOSE = ", ".join(f"'{k}'" for k in LEVEL_ORDER[PARTNER:])
 _TIER_RANK = rank_by("c.tier", TIERS.keys)

@@ -68,7 +68,7 @@ def revenue_to(db: Database, on: date) -> str:
             "WHERE p.customer_id = c.id AND p.date <= :on), 0)")
 
 
-def _stage_on(on_param: str = ":on") -> str:
+def stage_on(on_param: str = ":on") -> str:
     """The stage customer c stood at on a day (its latest stage change by then)."""
     return (f"(SELECT sc.stage FROM stage_change sc WHERE sc.customer_id = c.id AND sc.at <= {on_param} "
             "ORDER BY sc.at DESC, sc.id DESC LIMIT 1)")
@@ -83,7 +83,7 @@ def stage_counts(db: Database, on: date, today: date, owner: str | None = None) 
         sql = (f"SELECT c.stage, count(*) AS n FROM customer c WHERE c.stage IS NOT NULL AND c.since <= :on{rep_filter(owner)} "
                "GROUP BY c.stage")
     else:
-        sql = (f"SELECT stage, count(*) AS n FROM (SELECT {_stage_on()} AS stage FROM customer c "
+        sql = (f"SELECT stage, count(*) AS n FROM (SELECT {stage_on()} AS stage FROM customer c "
                f"WHERE c.since <= :on{rep_filter(owner)}) t WHERE stage IS NOT NULL GROUP BY stage")
     return {r["stage"]: int(r["n"]) for r in db.rows(sql, rep_params(owner, on=on.isoformat()))}
 
@@ -112,7 +112,7 @@ def churn(db: Database, since: date, until: date, owner: str | None = None) -> l
                sum(CASE WHEN c.id IN (SELECT l.customer_id FROM stage_change l WHERE l.stage = 'lost'
                    AND l.at > :since AND l.at <= :until) THEN 1 ELSE 0 END) AS lost
         FROM customer c
-        WHERE c.since <= :since AND coalesce({_stage_on(':since')}, '') <> 'lost'{rep_filter(owner)}
+        WHERE c.since <= :since AND coalesce({stage_on(':since')}, '') <> 'lost'{rep_filter(owner)}
         GROUP BY c.tier
     """
     return db.rows(sql, rep_params(owner, since=since.isoformat(), until=until.isoformat()))
@@ -243,7 +243,7 @@ def revenues(db: Database, on: date, owner: str | None = None) -> list[int]:
 def lost_customers(db: Database, on: date, today: date, owner: str | None = None) -> list[Row]:
     """Customers standing at `lost` on the day, with the day they were lost and their
     lifetime revenue in cents."""
-    stage = "c.stage" if on >= today else _stage_on()
+    stage = "c.stage" if on >= today else stage_on()
     sql = f"""
         SELECT c.id AS customer_id, c.name AS customer, c.tier,
                (SELECT max(sc.at) FROM stage_change sc WHERE sc.customer_id = c.id
@@ -289,7 +289,7 @@ def longest_silent(db: Database, on: date, today: date, limit: int, owner: str |
     sql = f"""
         WITH t AS MATERIALIZED (
             SELECT c.id AS customer_id, c.name AS customer, {last} AS last_contact, c.since
-            FROM customer c WHERE coalesce({_stage_on()}, c.stage) <> 'lost' AND c.since <= :on{rep_filter(owner)})
+            FROM customer c WHERE coalesce({stage_on()}, c.stage) <> 'lost' AND c.since <= :on{rep_filter(owner)})
         SELECT customer_id, customer, last_contact, since FROM t
         ORDER BY coalesce(last_contact, since), customer_id LIMIT :limit
     """

@@ -21,6 +21,7 @@ from crmcli.errors import CrmError, NotFound
 from crmcli.store import purchase_totals
 from crmcli.store.clock import now_stamp
 from crmcli.store.db import Database, Row
+from crmcli.store.reports import stage_on
 
 # Seed 003: a customer has an open complaint when their latest complaint-or-resolved contact
 # is a complaint. The WHERE repeats the partial index's condition word for word (SQLite uses a
@@ -92,8 +93,7 @@ class Sql:
         """Customer c's tier, stage or kind; on an earlier day the stage it stood at then (its
         stage history, as `report ladder` reads it; tier and kind keep no history)."""
         if measure == "stage" and not self._live:
-            return (f"coalesce((SELECT sc.stage FROM stage_change sc WHERE sc.customer_id = c.id "
-                    f"AND sc.at <= {self.on_param} ORDER BY sc.at DESC, sc.id DESC LIMIT 1), c.stage)")
+            return f"coalesce({stage_on(self.on_param)}, c.stage)"
         return f"c.{measure}"
 
     def band(self, dim: seg.Dimension) -> str:
