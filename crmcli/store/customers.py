@@ -85,8 +85,8 @@ def change_stage(db: Database, customer_id: int, stage: str, at: str, note: str 
 
 
 def on_the_book_by(db: Database, customer_id: int, day: str) -> None:
-    """Something dated `day` happened with the customer (a stage change, a contact): it was on
-    the book by then. If its `since` is later, `since` and the starting stage (dated at `since`
+    """Something dated `day` happened with the customer (a stage change, a contact, a purchase):
+    it was on the book by then. If its `since` is later, `since` and the starting stage (dated at `since`
     when the customer was added) move back to that day. Otherwise a customer added today could
     not be recorded as lost last month (its starting stage, often the default nobody chose,
     would outrank the change), nor show in a report asked about last month."""
@@ -96,7 +96,8 @@ def on_the_book_by(db: Database, customer_id: int, day: str) -> None:
     moved = db.run("UPDATE stage_change SET at = :day WHERE customer_id = :c AND at = :since AND id = "
                    "(SELECT min(id) FROM stage_change WHERE customer_id = :c)",
                    {"c": customer_id, "day": day, "since": since})
-    db.run("UPDATE customer SET since = :day, updated_at = :t WHERE id = :c",
+    # `since > :day` again: on a server another writer may have moved it meanwhile.
+    db.run("UPDATE customer SET since = :day, updated_at = :t WHERE id = :c AND since > :day",
            {"c": customer_id, "day": day, "t": now_stamp()})
     if moved:
         stage_moves.after_insert(db, customer_id, day)
