@@ -85,6 +85,11 @@ def line(text: str = "", style: str | None = None) -> None:
     sys.stdout.write(text + "\n")
 
 
+def counted(n: int, noun: str) -> str:
+    """"1 customer", "70,857 customers": a count with its noun, singular for one."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
 def note(text: str) -> None:
     """A side remark (summaries, warnings) on stderr, so stdout stays clean for data."""
     sys.stdout.flush()

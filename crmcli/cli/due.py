@@ -67,8 +67,8 @@ def write_ics(s: Session, *, on: str | None, ahead: int | None, limit: int | Non
     else:
         with binary_output(output) as out:
             out.write(data)
-        render.note(f"Wrote {len(agenda)} agenda event{'s' if len(agenda) != 1 else ''} and "
-                    f"{len(people)} birthday{'s' if len(people) != 1 else ''} to {output}.")
+        render.note(f"Wrote {render.counted(len(agenda), 'agenda event')} and "
+                    f"{render.counted(len(people), 'birthday')} to {output}.")
 
 
 def _count(text: str | None, option: str) -> int | None:

@@ -230,7 +230,7 @@ def value(ctx: typer.Context, since: Annotated[str | None, typer.Option("--since
     if not report["customers"]:
         render.line(f"No purchases recorded up to {day.isoformat()}; record them with `crm purchase add`.")
         return
-    render.line(f"{report['customers']} buying customer{'' if report['customers'] == 1 else 's'}, revenue {charts.amount(report['revenue'])}; "
+    render.line(f"{render.counted(report['customers'], 'buying customer')}, revenue {charts.amount(report['revenue'])}; "
                 f"the top 20% bring {charts.percent(report['top20_share'])} of it.")
     t = charts.grid(title="Pareto: revenue by tenth of the customers, best first")
     for header, justify in (("Customers", "left"), ("Revenue", "right"), ("Share", "right"),

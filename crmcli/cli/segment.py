@@ -154,7 +154,7 @@ def _show_grid(s, spec: seg.Spec, day: date, json_: bool, owner: str | None = No
         return
     filters = ", ".join(c.text for c in spec.where)
     if not spec.by:
-        render.line(f"{data['total']} customer{'' if data['total'] == 1 else 's'} on {day.isoformat()}" + (f" where {filters}" if filters else "") + ".")
+        render.line(f"{render.counted(data['total'], 'customer')} on {day.isoformat()}" + (f" where {filters}" if filters else "") + ".")
         render.line("List them with --list all.", style="dim")
         return
     dims = data["dimensions"]
@@ -170,7 +170,7 @@ def _show_grid(s, spec: seg.Spec, day: date, json_: bool, owner: str | None = No
         for c in data["cells"]:
             t.add_row(*(charts.text(b) for b in c["bands"]), str(c["count"]), charts.bar(c["count"], largest, 30))
         charts.show(t)
-    notes = [f"{data['total']} customer{'' if data['total'] == 1 else 's'} in the grid"]
+    notes = [f"{render.counted(data['total'], 'customer')} in the grid"]
     if filters:
         notes.append(f"where {filters}")
     if outside:
@@ -240,7 +240,7 @@ def _show_cell(s, spec: seg.Spec, day: date, limit: int | None, json_: bool,
     columns.append(("last_contact", "Last contact"))
     table_rows = [{**it, **{f"_v{i}": _cell_text(d, r[f"v{i}"], day) for i, d in enumerate(spec.by)}}
                   for it, r in zip(items, rows)]
-    charts.heading(f"Cell {cell} on {day.isoformat()} ({total} customer{'s' if total != 1 else ''})")
+    charts.heading(f"Cell {cell} on {day.isoformat()} ({render.counted(total, 'customer')})")
     render.table(table_rows, columns, styles=render.TIER_STYLE)
     if total > len(items):
         render.line(f"{total - len(items)} more; see them all with --limit 0.", style="dim")

@@ -215,8 +215,8 @@ def _print_summary(summary: Any, report: dict[str, Any]) -> None:
     else:
         what = "vCard"
     verb = "Dry run of importing" if summary.dry_run else "Imported"
-    render.line(f"{verb} {summary.kind} from {summary.source} ({what}): {summary.rows:,} "
-                f"row{'s' if summary.rows != 1 else ''}.")
+    render.line(f"{verb} {summary.kind} from {summary.source} ({what}): "
+                f"{render.counted(summary.rows, 'row')}.")
     for kind, c in summary.counts.items():
         if kind != summary.kind and not c.created and not c.updated:
             continue
@@ -225,7 +225,7 @@ def _print_summary(summary: Any, report: dict[str, Any]) -> None:
                     + (f", {c.updated:,} updated" if c.updated else ""))
     columns = report.get("columns")
     if columns and columns["notes"]:
-        kept = ", ".join(f"{n['column']} ({n['rows']:,} row{'s' if n['rows'] != 1 else ''})"
+        kept = ", ".join(f"{n['column']} ({render.counted(n['rows'], 'row')})"
                          for n in columns["notes"])
         render.line(f"Kept in notes: {kept}.")
     if columns and columns["ignored"]:
@@ -236,7 +236,7 @@ def _print_summary(summary: Any, report: dict[str, Any]) -> None:
         render.line("Invalid rows:")
         render.line(summary.problem_text())
     if report.get("rejects"):
-        render.line(f"{summary.problem_count:,} rejected row{'s' if summary.problem_count != 1 else ''} "
+        render.line(f"{render.counted(summary.problem_count, 'rejected row')} "
                     f"written to {report['rejects']}.")
     if summary.dry_run:
         render.line("Nothing was written (dry run).")

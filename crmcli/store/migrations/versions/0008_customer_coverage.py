@@ -31,7 +31,9 @@ down_revision = "0007"
 branch_labels = None
 depends_on = None
 
-# The level ladder and the role as they stand at this revision (core/vocabulary.py).
+# The level ladder and the role as they stand at this revision (core/vocabulary.py). SET is
+# a frozen copy of store/stakeholder_coverage.py's: a migration must not change when that
+# module does (an old book upgraded later gets the triggers of this revision).
 _RANK = ("(CASE s.level WHEN 'acquainted' THEN 0 WHEN 'engaged' THEN 1 WHEN 'partner' THEN 2 "
          "WHEN 'ally' THEN 3 ELSE -1 END)")
 _THEIRS = "FROM stakeholder s WHERE s.customer_id = customer.id"
