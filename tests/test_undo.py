@@ -146,3 +146,16 @@ def test_purchases_import_undo_puts_the_stage_back(crm, tmp_path):
     assert crm.json("purchase", "list") == []
     assert [c["name"] for c in crm.json("customer", "list")] == ["Acme"]
     assert crm("db", "check").exit_code == 0
+
+
+def test_a_contact_dated_before_since_is_not_an_edit_of_the_customer(crm, tmp_path, monkeypatch):
+    # Logging last week's call moves a new customer's `since` back (store.customers.on_the_book_by);
+    # the undo names the contact, not an edit, whenever the clock has moved on.
+    sheet = write(tmp_path, "leads.csv", "name,city\nNew Co,Beijing\n")
+    crm("import", "customers", sheet)
+    monkeypatch.setattr("crmcli.store.clock.now_stamp", lambda: "2099-01-01T00:00:00")
+    monkeypatch.setattr("crmcli.store.customers.now_stamp", lambda: "2099-01-01T00:00:00")
+    crm("log", "New Co", "--at", "2026-11-20", "--note", "first call")
+    assert crm.json("customer", "show", "New Co")["since"] == "2026-11-20"
+    err = crm.error("import", "undo", "1", "--yes")
+    assert "customer #1 New Co (1 contact logged added since)" in err and "edited" not in err

@@ -96,9 +96,10 @@ def on_the_book_by(db: Database, customer_id: int, day: str) -> None:
     moved = db.run("UPDATE stage_change SET at = :day WHERE customer_id = :c AND at = :since AND id = "
                    "(SELECT min(id) FROM stage_change WHERE customer_id = :c)",
                    {"c": customer_id, "day": day, "since": since})
-    # `since > :day` again: on a server another writer may have moved it meanwhile.
-    db.run("UPDATE customer SET since = :day, updated_at = :t WHERE id = :c AND since > :day",
-           {"c": customer_id, "day": day, "t": now_stamp()})
+    # `since > :day` again: on a server another writer may have moved it meanwhile. updated_at
+    # stays: the move follows from the dated record (which carries its own time), it is not an
+    # edit of the customer (`crm import undo` would otherwise call it "edited after the import").
+    db.run("UPDATE customer SET since = :day WHERE id = :c AND since > :day", {"c": customer_id, "day": day})
     if moved:
         stage_moves.after_insert(db, customer_id, day)
 
