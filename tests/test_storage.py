@@ -90,6 +90,40 @@ def test_revisions_list_matches_the_alembic_scripts():
     assert scripts.get_current_head() == migrate.HEAD
 
 
+def test_the_new_book_script_is_what_the_migrations_build(tmp_path):
+    from crmcli.store import new_book
+
+    assert new_book.SCRIPT.read_text(encoding="utf-8") == new_book.migrated_script(tmp_path), (
+        "crmcli/store/new_book.sql is stale: run `python -m crmcli.store.new_book`")
+
+
+@pytest.mark.sqlite_only
+def test_a_new_book_has_the_migrated_schema_and_revision(crm, db_path, tmp_path):
+    from crmcli.store import migrate, new_book
+
+    crm("customer", "add", "Acme")
+    conn = sqlite3.connect(db_path)
+    made = new_book.schema_script(conn)
+    assert made == new_book.migrated_script(tmp_path)
+    assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [(migrate.HEAD,)]
+    # The triggers came along: a stakeholder added counts on its customer (migration 0008).
+    crm("contact", "add", "Acme", "Li Wei", "--role", "decision-maker")
+    assert conn.execute("SELECT stakeholder_count, decision_makers FROM customer").fetchone() == (1, 1)
+
+
+def test_laying_out_a_new_book_twice_changes_nothing(tmp_path):
+    # Two commands opening the same new file at once: the second finds the schema laid.
+    from crmcli.store import new_book
+    from crmcli.store.db import connect_sqlite
+
+    conn = connect_sqlite(tmp_path / "twice.db")
+    new_book.create(conn)
+    before = new_book.schema_script(conn)
+    new_book.create(conn)
+    assert new_book.schema_script(conn) == before
+    assert conn.execute("SELECT count(*) FROM alembic_version").fetchone() == (1,)
+
+
 def test_sqlmodel_tables_match_the_migrated_schema(crm, book_db, db_path):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext

@@ -1,7 +1,8 @@
 """Schema check on open, and alembic upgrades when the book is older than this release.
 
 The check reads one row (`alembic_version`) and imports nothing heavy; alembic
-and SQLAlchemy are imported only when there is something to upgrade.
+and SQLAlchemy are imported only when there is something to upgrade. A new SQLite
+book is laid out from the migrations' result written down (store/new_book.py).
 """
 
 from __future__ import annotations
@@ -36,6 +37,12 @@ def ensure_current(db: Database, path: Path | None = None) -> None:
                 f"{db.location} is a database but not a crm book (it has other tables); "
                 "it was left untouched. Give --db a new file name or an existing crm database."
             )
+        if db.dialect == "sqlite":
+            from crmcli.store import new_book
+
+            new_book.create(db._conn)  # type: ignore[attr-defined]
+            if stored_revision(db) == HEAD:
+                return
     elif revision not in REVISIONS:
         raise CrmError(
             f"{db.location} was made by a newer release of crm (schema {revision}); "
