@@ -71,6 +71,15 @@ def _phone(value: str | None) -> str | None:
     return text
 
 
+# One field's check, for an importer that checks a column at once (store/importer.py).
+phone_value = _phone
+email_value = _email
+
+
+def note_value(value: str | None) -> str | None:
+    return _text(value, "note")
+
+
 def parse_tags(value: str | Iterable[str] | None) -> str:
     """Tags stored `;`-separated, trimmed, without duplicates (case-insensitive)."""
     if value is None:

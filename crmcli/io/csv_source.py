@@ -22,10 +22,10 @@ import io
 import itertools
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, NamedTuple
 
 from crmcli.errors import CrmError
 
@@ -294,7 +294,7 @@ class CsvSource:
     header: list[str] = field(default_factory=list)
     header_line: int = 0
     _binary: IO[bytes] | None = None
-    _rows: Iterator[tuple[int, list[str]]] | None = None
+    _rows: _RowStream | None = None
 
     @property
     def name(self) -> str:
@@ -372,9 +372,7 @@ def _start(source: CsvSource, text: io.TextIOWrapper) -> None:
     else:
         source.delimiter = sniff_delimiter(sample)
     csv.field_size_limit(max(csv.field_size_limit(), CSV_FIELD_LIMIT))
-    reader = csv.reader(itertools.chain(sample, text, (_EOF_LINE,)), delimiter=source.delimiter,
-                        quotechar='"', doublequote=True, strict=False)
-    records = _records(source, reader, skipped)
+    records = _RowStream(source, itertools.chain(sample, text, (_EOF_LINE,)), skipped)
     for line, cells in records:
         source.header = [c.strip().lstrip("\ufeff").strip() for c in cells]
         source.header_line = line
@@ -384,23 +382,93 @@ def _start(source: CsvSource, text: io.TextIOWrapper) -> None:
     source._rows = records
 
 
-def _records(source: CsvSource, reader, skipped: int) -> Iterator[tuple[int, list[str]]]:
-    end = 0
-    try:
-        for cells in reader:  # one loop in C's iterator protocol: a million rows pass here
-            start, end = end + 1, reader.line_num
-            # Not blank: some cell holds more than whitespace (one join and strip, in C).
-            if cells and (cells[0].strip() or "".join(cells).strip()):
-                if _EOF_MARK in cells[-1]:
-                    if cells[-1] == _EOF_LINE[1:]:
-                        return  # the marker on its own: every quote in the file was closed
-                    raise CrmError(f"{source.name} line {start + skipped}: a quoted cell opened here "
-                                   "runs to the end of the file; is a closing quote (\") missing?")
-                yield start + skipped, cells
-    except csv.Error as e:
-        line = reader.line_num + skipped
-        detail = str(e)
-        if "field larger" in detail:
-            detail = (f"a cell runs on for over {CSV_FIELD_LIMIT:,} characters; "
-                      "is a closing quote (\") missing?")
-        raise CrmError(f"{source.name} line {line}: {detail}.") from None
+class Block(NamedTuple):
+    """Rows read together (`_RowStream.chunk`): their lines, and their cells as rows, or (rows
+    read the quick way) as columns, with the longest line, which no cell is longer than."""
+
+    lines: list[int]
+    rows: list[list[str]] | None
+    columns: list[list[str]] | None = None
+    longest: int | None = None
+
+
+# What a blank row holds at most (str.isspace characters) besides its delimiters.
+_SPACES = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+           "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+
+
+class _RowStream:
+    """The rows after the header, `(line where the row starts, cells)`: iterated one by one,
+    or taken a chunk at a time (`chunk`). Both read the same lines, in turn."""
+
+    def __init__(self, source: CsvSource, lines: Iterator[str], skipped: int) -> None:
+        self.source, self.lines, self.skipped = source, lines, skipped
+        self.line = 0  # lines read so far, after a `sep=` line
+        self._rows = self._records(self._reader(lines))
+
+    def _reader(self, lines: Iterable[str]) -> Any:
+        return csv.reader(lines, delimiter=self.source.delimiter, quotechar='"', doublequote=True,
+                          strict=False)
+
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        return self._rows
+
+    def __next__(self) -> tuple[int, list[str]]:
+        return next(self._rows)
+
+    def _records(self, reader: Any) -> Iterator[tuple[int, list[str]]]:
+        read = 0  # lines this reader has read (others may have read lines in between)
+        skipped = self.skipped
+        try:
+            for cells in reader:  # one loop in C's iterator protocol: a million rows pass here
+                start = self.line + 1
+                self.line = start - 1 + reader.line_num - read
+                read = reader.line_num
+                # Not blank: some cell holds more than whitespace (one join and strip, in C).
+                if cells and (cells[0].strip() or "".join(cells).strip()):
+                    if _EOF_MARK in cells[-1]:
+                        if cells[-1] == _EOF_LINE[1:]:
+                            return  # the marker on its own: every quote in the file was closed
+                        raise CrmError(f"{self.source.name} line {start + skipped}: a quoted cell "
+                                       "opened here runs to the end of the file; is a closing "
+                                       "quote (\") missing?")
+                    yield start + skipped, cells
+        except csv.Error as e:
+            line = self.line + reader.line_num - read + skipped
+            detail = str(e)
+            if "field larger" in detail:
+                detail = (f"a cell runs on for over {CSV_FIELD_LIMIT:,} characters; "
+                          "is a closing quote (\") missing?")
+            raise CrmError(f"{self.source.name} line {line}: {detail}.") from None
+
+    def chunk(self, size: int) -> Block | None:
+        """The next `size` rows (fewer at the end of the file; None after it), what iterating
+        gives. Lines with no quote, no blank row and one width are split in C, column by
+        column (most files); any other chunk goes through the csv reader, row by row."""
+        lines = list(itertools.islice(self.lines, size))
+        if not lines:
+            return None
+        block = "".join(lines)
+        delimiter = self.source.delimiter
+        if '"' not in block and "\x00" not in block and len(block) <= CSV_FIELD_LIMIT:
+            if "\r" in block and block.count("\r") == block.count("\r\n"):
+                block = block.replace("\r\n", "\n")  # Windows line ends (lone CRs: the reader)
+            widths = set(map(str.count, lines, itertools.repeat(delimiter)))
+            if ("\r" not in block and len(widths) == 1
+                    and all(map(str.strip, lines, itertools.repeat(_SPACES + delimiter)))):
+                width = widths.pop() + 1
+                if block.endswith("\n"):
+                    block = block[:-1]
+                cells = block.replace("\n", delimiter).split(delimiter)
+                if len(cells) == width * len(lines):
+                    first = self.line + self.skipped + 1
+                    self.line += len(lines)
+                    return Block(list(range(first, first + len(lines))), None,
+                                 [cells[i::width] for i in range(width)], max(map(len, lines)))
+        # The csv reader over these lines, then the next ones as long as a quoted cell runs on,
+        # until the chunk has `size` rows that are not blank, or the file ends.
+        pairs = list(itertools.islice(self._records(self._reader(itertools.chain(lines, self.lines))),
+                                      size))
+        if not pairs:
+            return None
+        return Block([line for line, _ in pairs], [cells for _, cells in pairs])

@@ -325,20 +325,29 @@ class HeaderMap:
         return not (self.excel_quoted or self._labels or self._multi or self.note_columns
                     or self._parts)
 
-    def by_field(self, rows: list[list[str]]) -> dict[str, list[str]] | None:
+    def by_field(self, rows: list[list[str]] | None, columns: list[list[str]] | None = None,
+                 longest: int | None = None) -> dict[str, list[str]] | None:
         """The chunk's cells by field, trimmed ('' when empty): what `record` gives row by row.
 
+        The chunk is given as `rows`, or as `columns` (rows None) read so by io.csv_source,
+        where no cell is longer than `longest`, when known.
         None when some row needs `record` itself (a plain map is required, and every row
         must be as wide as the header, with no overlong cell and no `a ::: b` value), so
         the caller takes the chunk row by row. Column-wise, a million rows cost a few
         C-level passes instead of a dict each.
         """
-        if not self.plain or not rows:
+        if not self.plain:
             return None
-        if set(map(len, rows)) != {self.width}:
-            return None
-        by_column = list(zip(*rows))
-        if max(max(map(len, col)) for col in by_column) > MAX_CELL:
+        if columns is not None:
+            if len(columns) != self.width or not columns[0]:
+                return None
+            by_column = columns
+        else:
+            if not rows or set(map(len, rows)) != {self.width}:
+                return None
+            by_column = list(zip(*rows))
+        if ((longest is None or longest > MAX_CELL)
+                and max(max(map(len, col)) for col in by_column) > MAX_CELL):
             return None
         out: dict[str, list[str]] = {}
         strip = str.strip

@@ -61,6 +61,7 @@ from crmcli.core.names import all_clean, clean_name, name_key
 from crmcli.core.records import MAX_TEXT, customer_values, interaction_values, stakeholder_values
 from crmcli.errors import CrmError
 from crmcli.io import values as cells
+from crmcli.io.headers import MAX_CELL
 from crmcli.store import stakeholder_coverage
 from crmcli.store.clock import now_stamp
 from crmcli.store.db import Database, Row
@@ -353,6 +354,7 @@ class CsvRows:
 
     def __init__(self, rows: Iterable[tuple[int, list[str]]], hmap: Any) -> None:
         self.rows, self.hmap = iter(rows), hmap
+        self.take = getattr(rows, "chunk", None)  # io.csv_source's rows read a chunk at a time
 
     def __iter__(self) -> Iterator[Record]:
         record = self.hmap.record
@@ -361,21 +363,29 @@ class CsvRows:
             yield Record(line, fields, row, problem)
 
     def chunks(self, size: int) -> Iterator[RowChunk]:
+        if self.take is not None:
+            while block := self.take(size):
+                yield RowChunk(block.lines, block.rows, self.hmap, block.columns, block.longest)
+            return
         rows = self.rows
         while pairs := list(itertools.islice(rows, size)):
             yield RowChunk([line for line, _ in pairs], [row for _, row in pairs], self.hmap)
 
 
 class RowChunk(NamedTuple):
-    """Rows of a CSV file read together, column by column where the kind can."""
+    """Rows of a CSV file read together, column by column where the kind can: given as rows
+    (`cells`), or as columns (`columns`, `cells` None) with the longest line (csv_source.Block)."""
 
     lines: list[int]
-    cells: list[list[str]]
+    cells: list[list[str]] | None
     hmap: Any
+    columns: list[list[str]] | None = None
+    longest: int | None = None
 
     def records(self) -> list[Record]:
         out = []
-        for line, row in zip(self.lines, self.cells):
+        rows = self.cells if self.cells is not None else list(map(list, zip(*self.columns)))
+        for line, row in zip(self.lines, rows):
             fields, problem = self.hmap.record(row)
             out.append(Record(line, fields, row, problem))
         return out
@@ -467,11 +477,11 @@ class Run:
 
     def _process_columns(self, chunk: RowChunk) -> bool:
         """A chunk validated column by column; False (nothing done) when it must go row by row."""
-        columns = chunk.hmap.by_field(chunk.cells)
-        prepared = None if columns is None else self.spec.read_columns(self, columns, len(chunk.cells))
+        columns = chunk.hmap.by_field(chunk.cells, chunk.columns, chunk.longest)
+        prepared = None if columns is None else self.spec.read_columns(self, columns, len(chunk.lines))
         if prepared is None:
             return False
-        self.summary.rows += len(chunk.cells)
+        self.summary.rows += len(chunk.lines)
         if not self._doomed():
             self.spec.apply_columns(self, prepared)
         self._flush_items()
@@ -602,6 +612,19 @@ class Run:
             self.db.run_many(f"INSERT INTO {table} (id, {cols}) VALUES (:id, {marks})", rows)
         return ids
 
+    def insert_columns(self, table: str, columns: dict[str, list[Any]], size: int) -> list[int]:
+        """Insert `size` rows given column by column (lists by column name); their new ids."""
+        if self.db.dialect == "sqlite":
+            base = int(self.db.value(f"SELECT coalesce(max(id), 0) FROM {table}"))  # as insert_rows
+            ids = list(range(base + 1, base + 1 + size))
+            names = ", ".join(columns)
+            self.db._conn.executemany(  # type: ignore[attr-defined]
+                f"INSERT INTO {table} (id, {names}) VALUES ({', '.join('?' * (len(columns) + 1))})",
+                zip(ids, *columns.values()))
+            return ids
+        rows = [dict(zip(columns, values)) for values in zip(*columns.values())]
+        return self.insert_rows(table, tuple(columns), rows)
+
     def created(self, table: str, ids: Iterable[int]) -> None:
         if self.batch_id is None:
             return
@@ -700,7 +723,21 @@ class Run:
         return out
 
     def create_customers(self, rows: list[dict[str, Any]]) -> list[int]:
-        """New customers (validated values from customer_values), with their first stage dated.
+        """New customers (validated values from customer_values), with their first stage dated
+        (as `create_customer_columns`); kept in the cache of customers by name key."""
+        if not rows:
+            return []
+        given = {key for row in rows for key in row}
+        ids = self.create_customer_columns({c: [r.get(c) for r in rows] for c in given}, len(rows))
+        put = self._customers.put
+        for row, new_id in zip(rows, ids):
+            put(row["name_key"], {"id": new_id, "name": row["name"], "name_key": row["name_key"]})
+        return ids
+
+    def create_customer_columns(self, columns: dict[str, list[Any]], size: int) -> list[int]:
+        """`size` new customers given column by column (lists of validated values by customer
+        column: name, name_key, kind, tier, stage and since always; a column not given is
+        empty), with their first stage dated; their ids.
 
         A new customer has no contacts logged, stakeholders or follow-ups yet, so
         its last contact is the imported one, its next due date follows from its
@@ -708,43 +745,47 @@ class Run:
         kinds that then add stakeholders or contacts to it mark it touched, and it
         is refreshed at the end.
         """
-        if not rows:
+        if not size:
             return []
         from crmcli.core.agenda import agenda_weight
         from crmcli.core.cadence import CustomerDue, effective_cadence, next_due
 
         cadences = self.options.cadences
-        full = []
-        for r in rows:
-            row = {**dict.fromkeys(_CUSTOMER_COLUMNS), **r, "tags": r.get("tags") or "",
-                   "owner": self.options.owner, "created_at": self.stamp, "updated_at": self.stamp}
-            last = row["imported_last_contact"]
+        empty = [None] * size
+        tiers, stages, last = columns["tier"], columns["stage"], columns.get("imported_last_contact", empty)
+        dues = []
+        for stage, since, every, tier, last_contact in zip(
+                stages, columns["since"], columns.get("every_days", empty), tiers, last):
             due = next_due(CustomerDue(
-                stage=row["stage"], since=date.fromisoformat(row["since"]),
-                cadence_days=effective_cadence(row["every_days"], row["tier"], cadences),
-                last_contact=date.fromisoformat(last) if last else None,
+                stage=stage, since=date.fromisoformat(since),
+                cadence_days=effective_cadence(every, tier, cadences),
+                last_contact=date.fromisoformat(last_contact) if last_contact else None,
             ))
-            row["last_contact"] = last
-            row["next_due"] = due.isoformat() if due else None
-            row["agenda_weight"] = agenda_weight(row["tier"], row["stage"])
-            full.append(row)
-        ids = self.insert_rows("customer", _CUSTOMER_COLUMNS + ("last_contact", "next_due",
-                                                                "agenda_weight"), full)
-        for row in full:
-            self._customers.put(row["name_key"], row)
-        self._book_add("customer", map(itemgetter("name_key"), full), ids)
-        if self.db.dialect == "sqlite":  # by position, as insert_rows
-            self.db._conn.executemany(  # type: ignore[attr-defined]
+            dues.append(due.isoformat() if due else None)
+        weights: dict[tuple[str, str], float] = {}
+        for pair in zip(tiers, stages):
+            if pair not in weights:
+                weights[pair] = agenda_weight(*pair)
+        written = {**{c: columns.get(c, empty) for c in _CUSTOMER_COLUMNS},
+                   "tags": [t or "" for t in columns["tags"]] if "tags" in columns else [""] * size,
+                   "owner": [self.options.owner] * size, "created_at": [self.stamp] * size,
+                   "updated_at": [self.stamp] * size, "last_contact": last, "next_due": dues,
+                   "agenda_weight": list(map(weights.__getitem__, zip(tiers, stages)))}
+        ids = self.insert_columns("customer", written, size)
+        self._book_add("customer", columns["name_key"], ids)
+        if ids == list(range(ids[0], ids[0] + size)):  # SQLite: a run of new ids
+            self.db.run(
                 "INSERT INTO stage_change (customer_id, stage, at, note, created_at) "
-                "VALUES (?, ?, ?, 'imported', ?)", map(itemgetter("id", "stage", "since", "created_at"), full))
+                "SELECT id, stage, since, 'imported', created_at FROM customer "
+                "WHERE id BETWEEN :lo AND :hi ORDER BY id", {"lo": ids[0], "hi": ids[-1]})
         else:
             self.db.run_many(
                 "INSERT INTO stage_change (customer_id, stage, at, note, created_at) "
-                "VALUES (:id, :stage, :since, 'imported', :created_at)",
-                full,
-            )
+                "VALUES (:id, :stage, :since, 'imported', :at)",
+                [{"id": i, "stage": stage, "since": since, "at": self.stamp}
+                 for i, stage, since in zip(ids, stages, columns["since"])])
         self.created("customer", ids)
-        self.counts("customers").created += len(ids)
+        self.counts("customers").created += size
         return ids
 
     def customers_named(self, items: Iterable[Any]) -> dict[str, int]:
@@ -764,8 +805,11 @@ class Run:
     def customer_ids_of_names(self, names: list[str], days: list[str]) -> list[int]:
         """The customer id of each name of a column (clean names, as all_clean checks), creating
         the customers not on the book: as `customers_named`, named as on their earliest row
-        of `days`. Ids are remembered by the name as written (a bounded cache of ints)."""
-        known = self._ids_by_text.setdefault("customer", {})
+        of `days`. Ids are remembered by the name as written (a bounded cache of ints), starting
+        with the names as the book writes them (`_spellings`)."""
+        known = self._ids_by_text.get("customer")
+        if known is None:
+            known = self._ids_by_text["customer"] = self._spellings("customer")
         ids = list(map(known.get, names))
         if None not in ids:
             return ids  # every name seen before: the common case, in C
@@ -788,42 +832,64 @@ class Run:
             self.plain_customer(name, since=day) for day, name in wanted.values()])))
         local = {text: found[key] if key in found else created[key] for text, key in keys.items()}
         _remember(known, local)
-        return [cid if cid is not None else local[text] for text, cid in zip(names, ids)]
+        return list(map(local.get, names, ids))  # the names met just now, else as known before
 
     def contact_ids_of_names(self, customer_ids: list[int], names: list[str]) -> list[int]:
         """The stakeholder id (0: none) of each (customer id, name) of two columns, creating
         the contacts not on the book (the last spelling of a name in the chunk, as History.apply)."""
-        known = self._ids_by_text.setdefault("contact", {})
+        known = self._ids_by_text.get("contact")
+        if known is None:
+            known = self._ids_by_text["contact"] = self._spellings("stakeholder")
         pairs = list(zip(customer_ids, names))
-        sids = list(map(known.get, pairs))
+        # No contact named: 0 (never remembered); an unknown pair: None. All in C.
+        sids = list(map(known.get, pairs, map(_NO_CONTACT.get, names)))
         if None not in sids:
             return sids
-        # Unknown pairs, or no contact named (those stay 0, and are not remembered).
-        local = dict.fromkeys(pair for pair in itertools.compress(pairs, map(_is_none, sids))
-                              if pair[1])
-        if local:
-            keys = {text: name_key(text) for _, text in local}
-            people: dict[tuple[int, str], str] = {}
-            for cid, text in pairs:
-                if (cid, text) in local:
-                    people[(cid, keys[text])] = text
+        unknown = list(itertools.compress(pairs, map(_is_none, sids)))  # in file order
+        local = dict.fromkeys(unknown)
+        keys = {text: name_key(text) for _, text in local}
+        people: dict[tuple[int, str], str] = {}
+        for cid, text in unknown:
+            people[(cid, keys[text])] = text
 
-            def find(wanted: list[tuple[int, str]]) -> dict[tuple[int, str], Row]:
-                book = self._book_ids("stakeholder")
-                if book is not None:
-                    return {pair: {"id": book[pair]} for pair in wanted if pair in book}
-                found = self._oldest_ids(
-                    "SELECT json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]'), "
-                    "(SELECT min(s.id) FROM stakeholder s WHERE s.name_key = "
-                    "json_extract(j.value, '$[1]') AND s.customer_id = json_extract(j.value, '$[0]')) "
-                    "FROM json_each(?) j", wanted)
-                return {pair: {"id": sid} for pair, sid in found.items()}
+        def find(wanted: list[tuple[int, str]]) -> dict[tuple[int, str], Row]:
+            book = self._book_ids("stakeholder")
+            if book is not None:
+                return {pair: {"id": book[pair]} for pair in wanted if pair in book}
+            found = self._oldest_ids(
+                "SELECT json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]'), "
+                "(SELECT min(s.id) FROM stakeholder s WHERE s.name_key = "
+                "json_extract(j.value, '$[1]') AND s.customer_id = json_extract(j.value, '$[0]')) "
+                "FROM json_each(?) j", wanted)
+            return {pair: {"id": sid} for pair, sid in found.items()}
 
-            ids = _contact_ids(self, people, find)
-            for cid, text in local:
-                local[(cid, text)] = ids[(cid, keys[text])]
-            _remember(known, local)
-        return [sid if sid is not None else local.get(pair, 0) for pair, sid in zip(pairs, sids)]
+        ids = _contact_ids(self, people, find)
+        for cid, text in local:
+            local[(cid, text)] = ids[(cid, keys[text])]
+        _remember(known, local)
+        return list(map(local.get, pairs, sids))  # the pairs met just now, else as known before
+
+    def _spellings(self, table: str) -> dict[Any, int]:
+        """SQLite, the column path: each customer name ("customer"), or (customer id, contact
+        name) ("stakeholder"), as the book writes it -> the id its name key finds (the oldest),
+        to start the cache of names as written: a history file mostly writes the names as the
+        book does, and those are then found with no name_key and no lookup. The book's map by
+        name key (`_book_ids`) comes from the same pass. Empty for a book of more rows than
+        either cache holds (BOOK_MAP_LIMIT, COLUMN_CACHE_LIMIT)."""
+        if int(self.db.value(f"SELECT count(*) FROM {table}")) > min(BOOK_MAP_LIMIT, COLUMN_CACHE_LIMIT):
+            return {}
+        conn = self.db._conn  # type: ignore[attr-defined]  # tuples, not a dict per row
+        oldest: dict[Any, int] = {}
+        spellings: dict[Any, int] = {}
+        if table == "customer":
+            for row_id, name, key in conn.execute("SELECT id, name, name_key FROM customer ORDER BY id"):
+                spellings[name] = oldest.setdefault(key, row_id)
+        else:
+            for row_id, cid, name, key in conn.execute(
+                    "SELECT id, customer_id, name, name_key FROM stakeholder ORDER BY id"):
+                spellings[(cid, name)] = oldest.setdefault((cid, key), row_id)
+        self._book.setdefault(table, oldest)  # what _book_ids would read
+        return spellings
 
     def _book_ids(self, table: str) -> dict[Any, int] | None:
         """SQLite, the column path: the book's oldest customer id by name key ("customer"), or
@@ -1110,6 +1176,9 @@ def _remember(cache: dict[Any, int], found: dict[Any, Any]) -> None:
     cache.update(found)
 
 
+_NO_CONTACT = {"": 0}  # .get(name): 0 where a history row names no contact, else None
+
+
 class _FieldCache:
     """Validation of values that repeat down a column (tiers, stages, cities, dates), done once each.
 
@@ -1165,6 +1234,22 @@ def _date(fields: dict[str, str], key: str, run: Run, what: str) -> str | None:
 # Fields unique to each row, validated every time; the others (tier, stage, city, dates…)
 # repeat down a column and are validated once per distinct value (Run.field_cache).
 _CUSTOMER_UNIQUE = ("name", "phone", "email", "note")
+# The column each repeated field fills (read_columns); a field not here fills none (an export's id).
+_CUSTOMER_FIELD_COLUMNS = {"kind": "kind", "tier": "tier", "stage": "stage", "industry": "industry",
+                           "city": "city", "tags": "tags", "every": "every_days", "since": "since",
+                           "last_contact": "imported_last_contact"}
+
+
+def _phone_cell(text: str) -> str | None:
+    return records.phone_value(cells.phone(text))
+
+
+def _each(texts: list[str], check: Callable[[str], Any]) -> list[Any] | None:
+    """`check` of every non-empty text of a column (None for empty ones); None if one is refused."""
+    try:
+        return [check(text) if text else None for text in texts]
+    except CrmError:
+        return None
 
 
 @dataclass
@@ -1229,6 +1314,66 @@ class Customers(Kind):
         if new and run.rebuild is None:
             self._maybe_drop_indexes(run, len(new))
         run.create_customers([item.values for _, item in new.values()])
+
+    # -- column by column: what validate and apply do, a chunk at a time (skipping duplicates) --
+    def columnar(self, run: Run) -> bool:
+        return run.options.on_conflict == "skip"
+
+    def read_columns(self, run: Run, columns: dict[str, list[str]], size: int) -> Any:
+        names = columns.get("name")
+        if names is None or not all_clean(set(names)):
+            return None  # a name missing or to be trimmed: row by row says which
+        out: dict[str, list[Any]] = {"name": names}
+        for key, check in (("phone", _phone_cell), ("email", records.email_value),
+                           ("note", records.note_value)):
+            if key in columns:
+                checked = _each(columns[key], check)
+                if checked is None:
+                    return None
+                out[key] = checked
+        defaults = run.defaults(self.name, self._defaults)
+        for key, texts in columns.items():
+            if key in _CUSTOMER_UNIQUE:
+                continue
+            column = _CUSTOMER_FIELD_COLUMNS.get(key)
+            fallback = defaults.get(column) if column else None
+            checked = run.column(f"customers.{key}", texts,
+                                 partial(self._column_value, run, key, column, fallback))
+            if INVALID in checked:
+                return None
+            if column is not None:
+                out[column] = checked
+        for column, value in defaults.items():
+            out.setdefault(column, [value] * size)
+        return out
+
+    def _column_value(self, run: Run, key: str, column: str | None, fallback: Any, text: str) -> Any:
+        """What `validate` makes of one text of field `key`, as the value of `column`."""
+        if not text:
+            return fallback
+        found = self._field(run, key, text)  # raises CrmError: refused
+        if column is None:
+            return INVALID if found else None  # a field validate would keep, unknown here
+        return found.get(column, fallback)
+
+    def apply_columns(self, run: Run, prepared: Any) -> None:
+        keys = list(map(name_key, prepared["name"]))
+        book = run._book_ids("customer") if run.db.dialect == "sqlite" else None
+        known: Any = book if book is not None else run.find_customers(keys)
+        first: dict[str, int] = {}  # each new name key: its first row in the chunk
+        for i, key in enumerate(keys):
+            if key not in known and key not in first:
+                first[key] = i
+        run.counts("customers").skipped += len(keys) - len(first)  # on the book, or repeated
+        if not first:
+            return
+        if run.rebuild is None:
+            self._maybe_drop_indexes(run, len(first))
+        columns = {**prepared, "name_key": keys}
+        if len(first) < len(keys):
+            rows = list(first.values())
+            columns = {c: [values[i] for i in rows] for c, values in columns.items()}
+        run.create_customer_columns(columns, len(first))
 
     @staticmethod
     def _maybe_drop_indexes(run: Run, adding: int) -> None:
@@ -1555,7 +1700,9 @@ class History(Kind):
             return records.score(cells.whole_number(text)) if text else ""
 
         notes, feedbacks, next_notes = get("note", blank), get("feedback", blank), get("next_note", blank)
-        if max(max(map(len, notes)), max(map(len, feedbacks)), max(map(len, next_notes))) > MAX_TEXT:
+        # (HeaderMap.by_field gives no cell longer than MAX_CELL: no text is too long if that fits)
+        if MAX_CELL > MAX_TEXT and max(max(map(len, notes)), max(map(len, feedbacks)),
+                                       max(map(len, next_notes))) > MAX_TEXT:
             return None
         customers = None if run.options.customer_id is not None else get("customer", blank)
         contacts = get("contact", blank)
@@ -1574,7 +1721,7 @@ class History(Kind):
         }
         if any(INVALID in out[key] for key in ("date", "next", "score", "channel", "purpose")):
             return None  # (the texts above are taken as they stand)
-        if any(nn and not nx for nn, nx in zip(next_notes, out["next"])):
+        if "" in itertools.compress(out["next"], next_notes):
             return None  # a next note needs its date (interaction_values says so)
         out["customer"], out["contact"] = customers, contacts
         return out
@@ -1755,12 +1902,12 @@ class _StagedHistory:
                 )
         # Streamed: a million contacts logged name a hundred thousand customers.
         conn = db._conn  # type: ignore[attr-defined]  # tuples, not a dict per row
-        run.logged_customers.update(cid for cid, in conn.execute(
-            "SELECT DISTINCT customer_id FROM interaction WHERE id >= ?", (first,)))
+        run.logged_customers.update(itertools.chain.from_iterable(conn.execute(
+            "SELECT DISTINCT customer_id FROM interaction WHERE id >= ?", (first,))))
         run.touched_customers.update(run.logged_customers)
-        run.touched_stakeholders.update(sid for sid, in conn.execute(
+        run.touched_stakeholders.update(itertools.chain.from_iterable(conn.execute(
             "SELECT DISTINCT stakeholder_id FROM interaction WHERE id >= ? "
-            "AND stakeholder_id IS NOT NULL", (first,)))
+            "AND stakeholder_id IS NOT NULL", (first,))))
 
     def _numbered(self, table: str, first: int, count: int) -> None:
         """Rows inserted without ids took max(id) + 1 on: check they are first … first + count - 1."""
