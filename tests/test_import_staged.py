@@ -78,6 +78,21 @@ def test_staged_history_import_writes_what_the_chunk_path_writes(crm, tmp_path: 
     assert dump(tmp_path / "staged.db") == dump(tmp_path / "chunked.db")
 
 
+@pytest.mark.parametrize("per_insert", [1, 10])
+def test_rows_staged_several_to_a_statement_write_what_the_chunk_path_writes(
+        crm, tmp_path: Path, monkeypatch, per_insert: int) -> None:
+    """_StagedHistory inserts STAGED_ROWS_PER_INSERT rows a statement and the rest of a chunk
+    in one more: whole statements only (1), and whole ones plus a remainder (10: 63 rows)."""
+    files = history_files(tmp_path)
+    monkeypatch.setattr(importer, "STAGED_ROWS_PER_INSERT", per_insert)
+    staged = import_both(crm, tmp_path / "staged.db", files)
+    with monkeypatch.context() as m:
+        m.setattr(importer.History, "bulk", lambda self, db, options: False)
+        chunked = import_both(crm, tmp_path / "chunked.db", files)
+    assert staged == chunked
+    assert dump(tmp_path / "staged.db") == dump(tmp_path / "chunked.db")
+
+
 def test_a_staged_bulk_import_is_undone_whole(crm, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(importer, "BULK_MIN_ROWS", 0)
     db = tmp_path / "book.db"
