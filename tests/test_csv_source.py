@@ -264,8 +264,9 @@ def _csv_text(draw) -> str:
     parts = ["h1,h2,h3" + ending]
     for kind in draw(st.lists(st.sampled_from(["plain"] * 4 + ["odd", "blank", "ragged"]),
                               max_size=14)):
-        if kind == "plain":
-            parts.append(",".join(draw(st.lists(_PLAIN_CELL, min_size=3, max_size=3))) + ending)
+        if kind == "plain":  # now and then with another line end than the file's
+            parts.append(",".join(draw(st.lists(_PLAIN_CELL, min_size=3, max_size=3)))
+                         + draw(st.sampled_from([ending] * 6 + ["\n", "\r\n", "\r"])))
         elif kind == "odd":
             parts.append(draw(_ODD))
         elif kind == "blank":

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crmcli.store import importer
+from crmcli.store import customer_import, importer
 from tests.test_import_staged import dump  # the same whole-book comparison
 
 pytestmark = pytest.mark.sqlite_only  # the column path is SQLite's; PostgreSQL goes row by row
@@ -50,7 +50,7 @@ def both_ways(crm, tmp_path: Path, monkeypatch, steps) -> tuple[list, list, dict
             if name == "rows":
                 m.setattr(importer.Kind, "columnar", lambda self, run: False)
                 m.setattr(importer.History, "columnar", lambda self, run: False)
-                m.setattr(importer.Customers, "columnar", lambda self, run: False)
+                m.setattr(customer_import.Customers, "columnar", lambda self, run: False)
             results.append((steps(db), dump(db)))
     (columns, book_c), (rows, book_r) = results
     return columns, rows, book_c, book_r

@@ -451,20 +451,25 @@ class _RowStream:
         block = "".join(lines)
         delimiter = self.source.delimiter
         if '"' not in block and "\x00" not in block and len(block) <= CSV_FIELD_LIMIT:
-            if "\r" in block and block.count("\r") == block.count("\r\n"):
-                block = block.replace("\r\n", "\n")  # Windows line ends (lone CRs: the reader)
+            ending = "\n"
+            if "\r" in block:  # Windows line ends; lone CRs (or a mix): the reader
+                crlf = block.count("\r\n")
+                ending = "\r\n" if crlf == block.count("\r") == block.count("\n") else ""
             widths = set(map(str.count, lines, itertools.repeat(delimiter)))
-            if ("\r" not in block and len(widths) == 1
-                    and all(map(str.strip, lines, itertools.repeat(_SPACES + delimiter)))):
+            if ending and len(widths) == 1:
                 width = widths.pop() + 1
-                if block.endswith("\n"):
-                    block = block[:-1]
-                cells = block.replace("\n", delimiter).split(delimiter)
-                if len(cells) == width * len(lines):
+                if block.endswith(ending):
+                    block = block[:-len(ending)]
+                cells = block.replace(ending, delimiter).split(delimiter)
+                columns = [cells[i::width] for i in range(width)]
+                # No blank row: each first cell holds something, else each line does.
+                if len(cells) == width * len(lines) and (
+                        all(map(str.strip, columns[0]))
+                        or all(map(str.strip, lines, itertools.repeat(_SPACES + delimiter)))):
                     first = self.line + self.skipped + 1
                     self.line += len(lines)
-                    return Block(list(range(first, first + len(lines))), None,
-                                 [cells[i::width] for i in range(width)], max(map(len, lines)))
+                    return Block(list(range(first, first + len(lines))), None, columns,
+                                 max(map(len, lines)))
         # The csv reader over these lines, then the next ones as long as a quoted cell runs on,
         # until the chunk has `size` rows that are not blank, or the file ends.
         pairs = list(itertools.islice(self._records(self._reader(itertools.chain(lines, self.lines))),

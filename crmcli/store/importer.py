@@ -39,9 +39,11 @@ What one call does, inside one transaction (all or nothing):
   is recorded with one INSERT … SELECT.
 - `dry_run` does all of it and rolls back: the counts are exact, nothing stays.
 
-A new kind (purchases) subclasses `Kind` with `validate` and `apply`, using
-the `Run` helpers (find/create customers, `insert_rows`, `matched`), and
-calls `register_kind`; its CSV headers are registered in io/headers.py.
+A kind subclasses `Kind` with `validate` and `apply` (and, to read CSV column by
+column, `columnar`, `read_columns`, `apply_columns`), using the `Run` helpers
+(find/create customers, `insert_rows`, `matched`), and calls `register_kind`:
+store/customer_import.py, contact_import.py and purchase_import.py (whose CSV
+headers are registered in io/headers.py); history, here.
 """
 
 from __future__ import annotations
@@ -75,7 +77,6 @@ COLUMN_CACHE_LIMIT = 120_000  # distinct texts remembered per column (names recu
 BOOK_MAP_LIMIT = 120_000  # about 15 MiB of customers and 20 MiB of contacts at the limit
 MAX_LISTED = 20
 CONFLICT_MODES = ("skip", "update", "fail")
-PHONE_MATCH_DIGITS = 6  # shorter numbers (extensions, "0") identify nobody
 IMPORT_CACHE_KIB = 16 * 1024  # SQLite page cache (and sort memory) during an import: bounded
 # Staged history imports drop the secondary indexes of `interaction` and build them again after
 # when the rows to insert are at least this many and at least a quarter of the table's rows:
@@ -1237,312 +1238,11 @@ def _date(fields: dict[str, str], key: str, run: Run, what: str) -> str | None:
     return cells.excel_date(text, dayfirst=run.options.dayfirst, what=what, today=run.today)
 
 
-# -- customers --------------------------------------------------------------------------
-# Fields unique to each row, validated every time; the others (tier, stage, city, dates…)
-# repeat down a column and are validated once per distinct value (Run.field_cache).
-_CUSTOMER_UNIQUE = ("name", "phone", "email", "note")
-# The column each repeated field fills (read_columns); a field not here fills none (an export's id).
-_CUSTOMER_FIELD_COLUMNS = {"kind": "kind", "tier": "tier", "stage": "stage", "industry": "industry",
-                           "city": "city", "tags": "tags", "every": "every_days", "since": "since",
-                           "last_contact": "imported_last_contact"}
-
-
-def _phone_cell(text: str) -> str | None:
-    return records.phone_value(cells.phone(text))
-
-
-def _each(texts: list[str], check: Callable[[str], Any]) -> list[Any] | None:
-    """`check` of every non-empty text of a column (None for empty ones); None if one is refused."""
-    try:
-        return [check(text) if text else None for text in texts]
-    except CrmError:
-        return None
-
-
-@dataclass
-class _CustomerItem:
-    values: dict[str, Any]
-    changes: dict[str, Any]  # what the row gives (an update changes only these)
-
-
-class Customers(Kind):
-    name = "customers"
-    record_kinds = ("customers",)
-
-    def validate(self, run: Run, fields: dict[str, str]) -> _CustomerItem:
-        if not fields.get("name"):
-            clean_name(None, "customer name")  # raises: the name is required
-        if "phone" in fields:
-            cells.phone(fields["phone"])
-        changes = customer_values({k: fields[k] for k in _CUSTOMER_UNIQUE if k in fields},
-                                  run.today, creating=False)
-        repeated = run.field_cache(self.name, self._field)
-        known = repeated.known
-        for key, text in fields.items():
-            if key not in _CUSTOMER_UNIQUE:
-                found = known.get((key, text))
-                changes.update(found if type(found) is dict else repeated(key, text))
-        values = {**run.defaults(self.name, self._defaults), **changes}
-        del changes["name"], changes["name_key"]
-        return _CustomerItem(values, changes)
-
-    @staticmethod
-    def _defaults(run: Run) -> dict[str, Any]:
-        values = customer_values({"name": "-"}, run.today, creating=True)
-        del values["name"], values["name_key"]
-        return values
-
-    @staticmethod
-    def _field(run: Run, key: str, text: str) -> dict[str, Any]:
-        if key in ("since", "last_contact"):
-            what = "since date" if key == "since" else "last contact date"
-            iso = cells.excel_date(text, dayfirst=run.options.dayfirst, what=what, today=run.today)
-            if not iso:
-                return {}
-            text = iso
-        return customer_values({key: text}, run.today, creating=False)
-
-    def apply(self, run: Run, items: list[tuple[Record, Any]]) -> None:
-        existing = run.find_customers((item.values["name_key"] for _, item in items),
-                                      full=run.options.on_conflict == "update")
-        new: dict[str, tuple[Record, _CustomerItem]] = {}
-        for record, item in items:
-            key = item.values["name_key"]
-            row = existing.get(key)
-            if row is not None:
-                run.matched("customers", record, run.describe("customer", row, "customer"),
-                            lambda row=row, item=item: run.update_customer(row, item.changes))
-            elif key in new:
-                first_record, first = new[key]
-                run.matched("customers", record, f"it repeats line {first_record.line} ({first.values['name']!r})",
-                            lambda first=first, item=item: _merge(first.values, item.changes))
-            else:
-                new[key] = (record, item)
-        if new and run.rebuild is None:
-            self._maybe_drop_indexes(run, len(new))
-        run.create_customers([item.values for _, item in new.values()])
-
-    # -- column by column: what validate and apply do, a chunk at a time (skipping duplicates) --
-    def columnar(self, run: Run) -> bool:
-        return run.options.on_conflict == "skip"
-
-    def read_columns(self, run: Run, columns: dict[str, list[str]], size: int) -> Any:
-        names = columns.get("name")
-        if names is None or not all_clean(set(names)):
-            return None  # a name missing or to be trimmed: row by row says which
-        out: dict[str, list[Any]] = {"name": names}
-        for key, check in (("phone", _phone_cell), ("email", records.email_value),
-                           ("note", records.note_value)):
-            if key in columns:
-                checked = _each(columns[key], check)
-                if checked is None:
-                    return None
-                out[key] = checked
-        defaults = run.defaults(self.name, self._defaults)
-        for key, texts in columns.items():
-            if key in _CUSTOMER_UNIQUE:
-                continue
-            column = _CUSTOMER_FIELD_COLUMNS.get(key)
-            fallback = defaults.get(column) if column else None
-            checked = run.column(f"customers.{key}", texts,
-                                 partial(self._column_value, run, key, column, fallback))
-            if INVALID in checked:
-                return None
-            if column is not None:
-                out[column] = checked
-        for column, value in defaults.items():
-            out.setdefault(column, [value] * size)
-        return out
-
-    def _column_value(self, run: Run, key: str, column: str | None, fallback: Any, text: str) -> Any:
-        """What `validate` makes of one text of field `key`, as the value of `column`."""
-        if not text:
-            return fallback
-        found = self._field(run, key, text)  # raises CrmError: refused
-        if column is None:
-            return INVALID if found else None  # a field validate would keep, unknown here
-        return found.get(column, fallback)
-
-    def apply_columns(self, run: Run, prepared: Any) -> None:
-        keys = list(map(name_key, prepared["name"]))
-        book = run._book_ids("customer") if run.db.dialect == "sqlite" else None
-        known: Any = book if book is not None else run.find_customers(keys)
-        first: dict[str, int] = {}  # each new name key: its first row in the chunk
-        for i, key in enumerate(keys):
-            if key not in known and key not in first:
-                first[key] = i
-        run.counts("customers").skipped += len(keys) - len(first)  # on the book, or repeated
-        if not first:
-            return
-        if run.rebuild is None:
-            self._maybe_drop_indexes(run, len(first))
-        columns = {**prepared, "name_key": keys}
-        if len(first) < len(keys):
-            rows = list(first.values())
-            columns = {c: [values[i] for i in rows] for c, values in columns.items()}
-        run.create_customer_columns(columns, len(first))
-
-    @staticmethod
-    def _maybe_drop_indexes(run: Run, adding: int) -> None:
-        """Once the customers created reach BULK_MIN_ROWS and a quarter of the book, drop the
-        indexes of `customer` (all but the name_key one that matching reads) and of
-        `stage_change`, to build them again in one pass at the end (Run.finish): inserting
-        100,000 customers into seven indexes costs more than building them. SQLite only;
-        skipping duplicates only (an update reads a customer's stage history)."""
-        db = run.db
-        total = run.counts("customers").created + adding
-        if db.dialect != "sqlite" or run.options.on_conflict != "skip" or total < BULK_MIN_ROWS:
-            return
-        if total * BULK_TABLE_SHARE < run.first_new["customer"] - 1:  # the book's customers, about
-            return
-        run.rebuild = _drop_indexes(db, "customer", keep="name_key") + _drop_indexes(db, "stage_change")
-
-
 def _merge(target: dict[str, Any], changes: dict[str, Any]) -> bool:
     """A later row of the file updating a record not yet written."""
     diff = {k: v for k, v in changes.items() if target.get(k) != v}
     target.update(diff)
     return bool(diff)
-
-
-# -- contacts ---------------------------------------------------------------------------
-_CONTACT_UNIQUE = ("name", "phone", "email", "im", "note")
-
-
-@dataclass
-class _ContactItem:
-    values: dict[str, Any]
-    changes: dict[str, Any]
-    customer_name: str | None  # None: --customer gave it
-    customer_key: str | None
-    individual: bool
-
-
-class Contacts(Kind):
-    name = "contacts"
-    record_kinds = ("contacts", "customers")
-
-    def validate(self, run: Run, fields: dict[str, str]) -> _ContactItem:
-        if not fields.get("name"):
-            clean_name(None, "contact name")  # raises: the name is required
-        if "phone" in fields:
-            cells.phone(fields["phone"])
-        changes = stakeholder_values({k: fields[k] for k in _CONTACT_UNIQUE if k in fields},
-                                     run.today, creating=False)
-        repeated = run.field_cache(self.name, self._field)
-        known = repeated.known
-        for key, text in fields.items():
-            if key not in _CONTACT_UNIQUE and key != "customer":
-                found = known.get((key, text))
-                changes.update(found if type(found) is dict else repeated(key, text))
-        values = dict(changes)
-        del changes["name"], changes["name_key"]
-        if run.options.customer_id is not None:
-            return _ContactItem(values, changes, None, None, False)
-        company = fields.get("customer")
-        if company:
-            name = clean_name(company, "customer name")
-            return _ContactItem(values, changes, name, name_key(name), False)
-        # A person with no company buys for themselves: their own customer and decision-maker.
-        values["role"] = values.get("role") or "decision-maker"
-        return _ContactItem(values, changes, values["name"], values["name_key"], True)
-
-    @staticmethod
-    def _field(run: Run, key: str, text: str) -> dict[str, Any]:
-        if key == "birthday":
-            born = cells.birthday(text, dayfirst=run.options.dayfirst, today=run.today)
-            if not born:
-                return {}
-            text = born
-        return stakeholder_values({key: text}, run.today, creating=False)
-
-    def apply(self, run: Run, items: list[tuple[Record, Any]]) -> None:
-        if len(items) >= stakeholder_coverage.PAUSE_ROWS:
-            run.pause_coverage()
-        full = run.options.on_conflict == "update"
-        by_email = run.find_stakeholders("email_key", (i.values.get("email_key") for _, i in items),
-                                         full=full)
-        by_phone = run.find_stakeholders("phone_digits", (
-            i.values.get("phone_digits") for _, i in items
-            if len(i.values.get("phone_digits") or "") >= PHONE_MATCH_DIGITS), full=full)
-        fixed = run.options.customer_id
-        customers = run.find_customers(i.customer_key for _, i in items if i.customer_key)
-
-        def customer_id(item: _ContactItem) -> int | None:
-            if fixed is not None:
-                return fixed
-            row = customers.get(item.customer_key or "")
-            return row["id"] if row else None
-
-        by_name = run.find_stakeholders_by_name(
-            ((cid, i.values["name_key"]) for _, i in items if (cid := customer_id(i)) is not None),
-            full=full)
-        # Records of this chunk not yet written, by the same keys.
-        new: list[tuple[Record, _ContactItem]] = []
-        new_email: dict[str, int] = {}
-        new_phone: dict[str, int] = {}
-        new_name: dict[tuple[Any, str], int] = {}
-        for record, item in items:
-            v = item.values
-            email, digits = v.get("email_key"), v.get("phone_digits")
-            if digits and len(digits) < PHONE_MATCH_DIGITS:
-                digits = None
-            cid = customer_id(item)
-            owner_key = cid if cid is not None else ("new", item.customer_key)
-            row = by_email.get(email) if email else None
-            earlier = new_email.get(email) if email and row is None else None
-            if row is None and earlier is None and digits:
-                row = _compatible(by_phone.get(digits), email)
-                if row is None and digits in new_phone and _compatible_new(new[new_phone[digits]][1], email):
-                    earlier = new_phone[digits]
-            if row is None and earlier is None:
-                row = _compatible(by_name.get((cid, v["name_key"])) if cid is not None else None, email)
-                at = new_name.get((owner_key, v["name_key"]))
-                if row is None and at is not None and _compatible_new(new[at][1], email):
-                    earlier = at
-            if row is not None:
-                run.matched("contacts", record, run.describe("stakeholder", row, "contact"),
-                            lambda row=row, item=item: run.update_stakeholder(row, item.changes))
-            elif earlier is not None:
-                first_record, first = new[earlier]
-                run.matched("contacts", record,
-                            f"it repeats line {first_record.line} ({first.values['name']!r})",
-                            lambda first=first, item=item: _merge(first.values, item.changes))
-            else:
-                index = len(new)
-                new.append((record, item))
-                if email:
-                    new_email.setdefault(email, index)
-                if digits:
-                    new_phone.setdefault(digits, index)
-                new_name.setdefault((owner_key, v["name_key"]), index)
-        if not new:
-            return
-        # The customers the new contacts need: found, or created now.
-        wanted: dict[str, dict[str, Any]] = {}
-        for _, item in new:
-            if customer_id(item) is None and item.customer_key not in wanted:
-                wanted[item.customer_key] = run.plain_customer(
-                    item.customer_name, kind="person" if item.individual else None)
-        ids = run.create_customers(list(wanted.values()))
-        created = dict(zip(wanted, ids))
-        rows = []
-        for _, item in new:
-            cid = customer_id(item) or created[item.customer_key]
-            rows.append({**item.values, "customer_id": cid})
-        run.create_stakeholders(rows)
-
-
-def _compatible(row: Row | None, email: str | None) -> Row | None:
-    """A match by phone or name, unless the two carry different email addresses (two people)."""
-    if row is None or not email or not row.get("email_key") or row["email_key"] == email:
-        return row
-    return None
-
-
-def _compatible_new(item: _ContactItem, email: str | None) -> bool:
-    other = item.values.get("email_key")
-    return not email or not other or other == email
 
 
 # -- history ------------------------------------------------------------------------------
@@ -1957,8 +1657,9 @@ def _history_key(row: Row) -> tuple:
             row["note"] or "")
 
 
-for _kind in (Customers(), Contacts(), History()):
-    register_kind(_kind)
+register_kind(History())
 
-# The purchases kind (issue 5) lives with the pipeline and registers itself.
+# The other kinds live beside the pipeline and register themselves.
+import crmcli.store.contact_import  # noqa: E402,F401
+import crmcli.store.customer_import  # noqa: E402,F401
 import crmcli.store.purchase_import  # noqa: E402,F401
