@@ -6,7 +6,7 @@ temporary table, and the customer indexes on those columns are dropped and built
 the customers are a large share of the book. The book must end exactly as the per-chunk
 `refresh_customers` leaves it (which `crm db check` also recomputes with). A large customers
 import likewise drops the customer and stage-change indexes and builds them again at the end
-(store/importer.py `Customers._maybe_drop_indexes`): the same book either way.
+(store/customer_import.py `Customers._maybe_drop_indexes`): the same book either way.
 """
 
 from __future__ import annotations

@@ -71,7 +71,7 @@ def _phone(value: str | None) -> str | None:
     return text
 
 
-# One field's check, for an importer that checks a column at once (store/importer.py).
+# One field's check, for an importer that checks a column at once (store/customer_import.py).
 phone_value = _phone
 email_value = _email
 
