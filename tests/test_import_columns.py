@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crmcli.store import customer_import, importer
+from crmcli.store import customer_import, history_import, importer
 from tests.test_import_staged import dump  # the same whole-book comparison
 
 pytestmark = pytest.mark.sqlite_only  # the column path is SQLite's; PostgreSQL goes row by row
@@ -49,7 +49,7 @@ def both_ways(crm, tmp_path: Path, monkeypatch, steps) -> tuple[list, list, dict
         with monkeypatch.context() as m:
             if name == "rows":
                 m.setattr(importer.Kind, "columnar", lambda self, run: False)
-                m.setattr(importer.History, "columnar", lambda self, run: False)
+                m.setattr(history_import.History, "columnar", lambda self, run: False)
                 m.setattr(customer_import.Customers, "columnar", lambda self, run: False)
             results.append((steps(db), dump(db)))
     (columns, book_c), (rows, book_r) = results

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from crmcli.store import importer
+from crmcli.store import history_import, importer
 
 pytestmark = pytest.mark.sqlite_only  # the staged path is SQLite's; PostgreSQL matches by chunk
 
@@ -70,7 +70,7 @@ def test_staged_history_import_writes_what_the_chunk_path_writes(crm, tmp_path: 
     monkeypatch.setattr(importer, "BULK_MIN_ROWS", bulk_min)
     staged = import_both(crm, tmp_path / "staged.db", files)
     with monkeypatch.context() as m:
-        m.setattr(importer.History, "bulk", lambda self, db, options: False)  # chunk by chunk
+        m.setattr(history_import.History, "bulk", lambda self, db, options: False)  # chunk by chunk
         chunked = import_both(crm, tmp_path / "chunked.db", files)
     assert staged == chunked
     assert [c["history"]["skipped"] for c in staged] == [2, 3]
@@ -84,10 +84,10 @@ def test_rows_staged_several_to_a_statement_write_what_the_chunk_path_writes(
     """_StagedHistory inserts STAGED_ROWS_PER_INSERT rows a statement and the rest of a chunk
     in one more: whole statements only (1), and whole ones plus a remainder (10: 63 rows)."""
     files = history_files(tmp_path)
-    monkeypatch.setattr(importer, "STAGED_ROWS_PER_INSERT", per_insert)
+    monkeypatch.setattr(history_import, "STAGED_ROWS_PER_INSERT", per_insert)
     staged = import_both(crm, tmp_path / "staged.db", files)
     with monkeypatch.context() as m:
-        m.setattr(importer.History, "bulk", lambda self, db, options: False)
+        m.setattr(history_import.History, "bulk", lambda self, db, options: False)
         chunked = import_both(crm, tmp_path / "chunked.db", files)
     assert staged == chunked
     assert dump(tmp_path / "staged.db") == dump(tmp_path / "chunked.db")
@@ -126,11 +126,11 @@ def test_rows_repeated_within_the_file_are_found_whatever_the_hash_bitmap(
     """The bitmap only narrows which hashes SQL compares: a tiny one (all bits shared), a
     roomy one, or one given up for SQL's grouping find the same repeats as the chunk path."""
     files = history_files(tmp_path)
-    monkeypatch.setattr(importer, "HASH_BITMAP_BYTES", bitmap)
-    monkeypatch.setattr(importer, "REPEATED_HASHES_LIMIT", limit)
+    monkeypatch.setattr(history_import, "HASH_BITMAP_BYTES", bitmap)
+    monkeypatch.setattr(history_import, "REPEATED_HASHES_LIMIT", limit)
     staged = import_both(crm, tmp_path / "staged.db", files)
     with monkeypatch.context() as m:
-        m.setattr(importer.History, "bulk", lambda self, db, options: False)
+        m.setattr(history_import.History, "bulk", lambda self, db, options: False)
         chunked = import_both(crm, tmp_path / "chunked.db", files)
     assert staged == chunked
     assert [c["history"]["skipped"] for c in staged] == [2, 3]
