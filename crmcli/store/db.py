@@ -8,10 +8,12 @@ psycopg 3. Everything above this module sees only `Database`.
 
 from __future__ import annotations
 
+import itertools
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +52,12 @@ class Database:
         while batch := cur.fetchmany(size):
             for r in batch:
                 yield dict(zip(names, r))
+
+    def iter_tuples(self, sql: str, params: Params = None, size: int = 2000) -> Iterator[tuple]:
+        """Stream rows as plain tuples in column order: no Python step per row, so a consumer
+        in C (csv.writer.writerows) takes 100,000 rows at the speed of the query."""
+        cur = self._conn.execute(sql, params or {})
+        return itertools.chain.from_iterable(iter(partial(cur.fetchmany, size), []))
 
     def row(self, sql: str, params: Params = None) -> Row | None:
         cur = self._conn.execute(sql, params or {})

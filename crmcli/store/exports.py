@@ -62,7 +62,7 @@ def rows(db: Database, kind: str, where: str, params: dict[str, Any],
     if limit:
         sql += " LIMIT :limit"
         params = {**params, "limit": limit}
-    return map(dict.values, db.iter_rows(sql, params, size=5000))
+    return db.iter_tuples(sql, params, size=5000)
 
 
 def count(db: Database, kind: str, where: str, params: dict[str, Any]) -> int:

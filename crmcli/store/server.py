@@ -132,19 +132,28 @@ class ServerDatabase(Database):
         A caller that stops early ends the transaction normally: writes it made
         while reading are kept, as they would be on SQLite.
         """
+        names: list[str] = []
+        for r in self._stream(sql, params, size, names):
+            yield dict(zip(names, r))
+
+    def iter_tuples(self, sql: str, params: Params = None, size: int = 2000) -> Iterator[tuple]:
+        """`iter_rows` as plain tuples in column order."""
+        return self._stream(sql, params, size, [])
+
+    def _stream(self, sql: str, params: Params, size: int, names: list[str]) -> Iterator[tuple]:
+        """The rows of `sql` in batches from a named cursor; `names` filled with the column
+        names once the first batch is in."""
         self._cursors += 1
         name = f"crm_rows_{self._cursors}"
         with self.transaction(), _translated(self.location):
             cur = self._conn.cursor(name=name)
-            text, names = compile_sql(sql)
+            text, bound = compile_sql(sql)
             try:
-                cur.execute(text, bind(names, params))
-                names = None
+                cur.execute(text, bind(bound, params))
                 while batch := cur.fetchmany(size):
-                    if names is None:
-                        names = [d.name for d in cur.description]
-                    for r in batch:
-                        yield dict(zip(names, r))
+                    if not names:
+                        names.extend(d.name for d in cur.description)
+                    yield from batch
             except GeneratorExit:
                 pass
             finally:
