@@ -168,3 +168,23 @@ def test_follow_ups_answered_by_an_import_are_closed_alike_set_based_or_by_chunk
     assert books["set undone"] == books["chunked undone"]
     notes = [r for r in books["set"]["follow_up"] if r[-1] and "contact logged" in str(r)]
     assert len(notes) >= 2  # the comparison compares closed follow-ups
+
+
+def test_rows_on_the_book_are_found_through_the_customer_and_date_index(crm, tmp_path) -> None:
+    """The duplicate check of a staged import seeks each row's (customer, date): SQLite's own
+    pick, the (stakeholder, date) index, reads every contact logged that day without a contact
+    for each such row (a million rows imported again: ten minutes)."""
+    import sqlite3
+
+    db = tmp_path / "book.db"
+    crm("--db", db, "customer", "add", "Acme")
+    crm("--db", db, "log", "Acme", "--via", "call", "--at", "2026-01-05")
+    conn = sqlite3.connect(db)
+    table = history_import._StagedHistory.TABLE
+    conn.execute(f"CREATE TABLE {table} (seq INTEGER PRIMARY KEY, h INTEGER, "
+                 f"{', '.join(history_import._StagedHistory.COLUMNS)})")
+    conn.execute(f"CREATE TABLE {table}_dup (seq INTEGER PRIMARY KEY)")
+    plan = " ".join(row[-1] for row in conn.execute(
+        f"EXPLAIN QUERY PLAN {history_import._StagedHistory.ON_BOOK}"))
+    assert "ix_interaction_customer_date" in plan, plan
+    assert "ix_interaction_stakeholder_date" not in plan
