@@ -63,15 +63,22 @@ def import_both(crm, db: Path, files: list[Path]) -> list[dict]:
     return [crm.json("--db", str(db), "import", "history", str(f))["counts"] for f in files]
 
 
+def staged_and_chunked(crm, tmp_path: Path, monkeypatch, files: list[Path]) -> tuple[list, list]:
+    """The counts of importing `files` into staged.db (staged), then into chunked.db chunk by
+    chunk (History.bulk off)."""
+    staged = import_both(crm, tmp_path / "staged.db", files)
+    with monkeypatch.context() as m:
+        m.setattr(history_import.History, "bulk", lambda self, db, options: False)
+        chunked = import_both(crm, tmp_path / "chunked.db", files)
+    return staged, chunked
+
+
 @pytest.mark.parametrize("bulk_min", [0, 10**9], ids=["indexes-dropped", "indexes-kept"])
 def test_staged_history_import_writes_what_the_chunk_path_writes(crm, tmp_path: Path, monkeypatch,
                                                                  bulk_min: int) -> None:
     files = history_files(tmp_path)
     monkeypatch.setattr(importer, "BULK_MIN_ROWS", bulk_min)
-    staged = import_both(crm, tmp_path / "staged.db", files)
-    with monkeypatch.context() as m:
-        m.setattr(history_import.History, "bulk", lambda self, db, options: False)  # chunk by chunk
-        chunked = import_both(crm, tmp_path / "chunked.db", files)
+    staged, chunked = staged_and_chunked(crm, tmp_path, monkeypatch, files)
     assert staged == chunked
     assert [c["history"]["skipped"] for c in staged] == [2, 3]
     assert [c["history"]["created"] for c in staged] == [61, 2]
@@ -85,10 +92,7 @@ def test_rows_staged_several_to_a_statement_write_what_the_chunk_path_writes(
     in one more: whole statements only (1), and whole ones plus a remainder (10: 63 rows)."""
     files = history_files(tmp_path)
     monkeypatch.setattr(history_import, "STAGED_ROWS_PER_INSERT", per_insert)
-    staged = import_both(crm, tmp_path / "staged.db", files)
-    with monkeypatch.context() as m:
-        m.setattr(history_import.History, "bulk", lambda self, db, options: False)
-        chunked = import_both(crm, tmp_path / "chunked.db", files)
+    staged, chunked = staged_and_chunked(crm, tmp_path, monkeypatch, files)
     assert staged == chunked
     assert dump(tmp_path / "staged.db") == dump(tmp_path / "chunked.db")
 
@@ -128,10 +132,7 @@ def test_rows_repeated_within_the_file_are_found_whatever_the_hash_bitmap(
     files = history_files(tmp_path)
     monkeypatch.setattr(history_import, "HASH_BITMAP_BYTES", bitmap)
     monkeypatch.setattr(history_import, "REPEATED_HASHES_LIMIT", limit)
-    staged = import_both(crm, tmp_path / "staged.db", files)
-    with monkeypatch.context() as m:
-        m.setattr(history_import.History, "bulk", lambda self, db, options: False)
-        chunked = import_both(crm, tmp_path / "chunked.db", files)
+    staged, chunked = staged_and_chunked(crm, tmp_path, monkeypatch, files)
     assert staged == chunked
     assert [c["history"]["skipped"] for c in staged] == [2, 3]
     assert dump(tmp_path / "staged.db") == dump(tmp_path / "chunked.db")
