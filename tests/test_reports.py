@@ -167,12 +167,27 @@ def test_coverage_as_of_an_earlier_day_reads_the_level_history(crm, accounts):
     rows = crm.json("report", "coverage", "--on", "2026-06-01")
     rising = next(r for r in rows if r["customer"] == "Rising Co")
     assert rising["problems"] == ["decision-maker below partner"]
-    # Levels recorded today (`contact add --level`) were not known on 2026-06-01 either,
-    # so Solid Co's decision-maker was not yet a partner then.
-    assert [r["customer"] for r in rows] == [
-        "Big Solo", "Solo Co", "Rising Co", "Shallow Co", "Solid Co", "Empty Co"]
+    assert rising["advice"] == "deepen Zhou Yi (decision-maker, engaged) to partner"
+    # Solid Co's decision-maker came onto the book at partner (`contact add --level`, dated
+    # today): that level holds on every earlier day too, as the stakeholder is counted then.
+    assert [r["customer"] for r in rows] == ["Big Solo", "Solo Co", "Rising Co", "Shallow Co", "Empty Co"]
     terminal = crm("report", "coverage", "--on", "2026-06-01").stdout
-    assert "Rising Co" in terminal and "(6)" in terminal
+    assert "Rising Co" in terminal and "(5)" in terminal
+
+
+def test_coverage_before_any_dated_level_a_level_set_later_does_not_hold(crm, accounts):
+    # Zhou Yi came onto the book with no level; engaged from 2026-01-01, partner from 2026-11-01.
+    crm("customer", "add", "Late Co", "--tier", "iron", "--since", "2020-01-01")
+    crm("contact", "add", "Late Co", "Qin Shu", "--role", "decision-maker")
+    crm("contact", "add", "Late Co", "Lu Ke", "--role", "executor")
+    crm("level", "Qin Shu", "partner", "--at", "2026-01-01")
+    before = {r["customer"]: r for r in crm.json("report", "coverage", "--on", "2025-06-01")}
+    assert before["Rising Co"]["advice"] == "deepen Zhou Yi (decision-maker, no level) to partner"
+    assert before["Late Co"]["problems"] == ["decision-maker below partner"]
+    assert "Solid Co" not in before
+    after = [r["customer"] for r in crm.json("report", "coverage", "--on", "2026-06-01")]
+    assert "Late Co" not in after and "Rising Co" in after
+    assert "Late Co" not in [r["customer"] for r in crm.json("report", "coverage")]
 
 
 def test_coverage_as_of_an_earlier_day_lists_an_account_lost_only_since(crm, accounts):
@@ -664,3 +679,15 @@ def test_coverage_report_rows_say_what_the_coverage_rule_says(n, dms, dm, only):
     expected = [{"customer_id": 7, "customer": "Acme", "tier": "gold", "stakeholders": n,
                  "problems": problems, "advice": advice, "value": 123.45}] if problems else []
     assert coverage_report([row]) == expected
+
+
+def test_coverage_before_any_dated_level_an_imported_level_holds(crm, tmp_path):
+    crm("customer", "add", "Import Co", "--tier", "iron", "--since", "2020-01-01")
+    crm("customer", "add", "Other Co", "--tier", "iron", "--since", "2020-01-01")
+    people = tmp_path / "people.csv"
+    people.write_text("Company,Name,Role,Level\nImport Co,Fu Yan,decision-maker,partner\n"
+                      "Import Co,Gao Lin,executor,\nOther Co,Hu Jun,decision-maker,engaged\n"
+                      "Other Co,Jin Lu,executor,\n", encoding="utf-8")
+    crm("import", "contacts", str(people))
+    before = [r["customer"] for r in crm.json("report", "coverage", "--on", "2025-06-01")]
+    assert before == ["Other Co"]

@@ -28,6 +28,7 @@ from crmcli.core.vocabulary import LEVEL_ORDER, TIERS
 from crmcli.store.db import Database
 from crmcli.store.reports import rank_by, rep_filter, rep_params, revenue_to, stage_on
 from crmcli.store.stakeholder_coverage import level_rank
+from crmcli.store.stakeholders import ADDED, IMPORTED
 
 _COMPANIES = "c.kind = 'company' AND c.stage <> 'lost' AND c.since <= :on"
 # An earlier day: not lost on that day (the stage history; a customer lost since then was still
@@ -145,11 +146,17 @@ def _words(template: str, **columns: str) -> str:
 # -- an earlier day: the level history ------------------------------------------------------
 
 def _level(on: date, today: date) -> str:
-    """The level of stakeholder `st` on the day (its level history, when it has one)."""
+    """The level of stakeholder `st` on the day: the latest dated on or before it; before any,
+    the level they came onto the book with (a stakeholder is counted on every day, so the
+    level the rep gave when adding them holds before its date too; one set later with `--at`
+    does not); with no level history at all, their level."""
     if on >= today:
         return "st.level"
     return ("coalesce((SELECT lc.level FROM level_change lc WHERE lc.stakeholder_id = st.id "
-            "AND lc.at <= :on ORDER BY lc.at DESC, lc.id DESC LIMIT 1), CASE WHEN NOT EXISTS "
+            "AND lc.at <= :on ORDER BY lc.at DESC, lc.id DESC LIMIT 1), "
+            f"(SELECT CASE WHEN lc.note IN ({_text(ADDED)}, {_text(IMPORTED)}) AND lc.created_at = st.created_at "
+            "THEN lc.level END FROM level_change lc WHERE lc.stakeholder_id = st.id ORDER BY lc.id LIMIT 1), "
+            "CASE WHEN NOT EXISTS "
             "(SELECT 1 FROM level_change lc2 WHERE lc2.stakeholder_id = st.id) THEN st.level END)")
 
 

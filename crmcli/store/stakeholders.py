@@ -8,6 +8,11 @@ from crmcli.store.clock import now_stamp
 from crmcli.store.db import Database, Row
 from crmcli.store.due import refresh_next_due
 
+# The notes of the level a stakeholder came onto the book with (`contact add --level`, an
+# imported contact's level), written with the stakeholder's own created_at stamp: what a report
+# for a day before any dated level takes as the stakeholder's level (store/coverage.py).
+ADDED, IMPORTED = "added", "imported"
+
 LIST_COLUMNS = (
     "id", "customer_id", "customer", "name", "role", "level", "title", "department", "phone",
     "email", "im", "prefers", "best_time", "birthday", "every_days", "last_contact", "note",
@@ -27,7 +32,7 @@ def insert(db: Database, customer_id: int, values: dict[str, Any], at: str) -> i
     cols = ", ".join(row)
     sid = db.insert(f"INSERT INTO stakeholder ({cols}) VALUES ({', '.join(':' + c for c in row)})", row)
     if row.get("level"):
-        record_level(db, sid, row["level"], at, "added")
+        record_level(db, sid, row["level"], at, ADDED, stamp)
     return sid
 
 
@@ -53,11 +58,12 @@ def update(db: Database, person: Row, values: dict[str, Any], at: str,
         refresh_next_due(db, [person["customer_id"]], cadences)
 
 
-def record_level(db: Database, stakeholder_id: int, level: str, at: str, note: str | None) -> None:
+def record_level(db: Database, stakeholder_id: int, level: str, at: str, note: str | None,
+                 stamp: str | None = None) -> None:
     db.insert(
         "INSERT INTO level_change (stakeholder_id, level, at, note, created_at) "
         "VALUES (:s, :l, :at, :n, :t)",
-        {"s": stakeholder_id, "l": level, "at": at, "n": note, "t": now_stamp()},
+        {"s": stakeholder_id, "l": level, "at": at, "n": note, "t": stamp or now_stamp()},
     )
 
 
