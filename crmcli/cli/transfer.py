@@ -232,6 +232,9 @@ def _print_summary(summary: Any, report: dict[str, Any]) -> None:
         render.line(f"Ignored columns: {', '.join(columns['ignored'])}.")
     for text in about.get("notes", []):
         render.line(text)
+    if summary.since_moved:
+        render.line(f"{render.counted(summary.since_moved, 'customer')} now on the book since their "
+                    "earliest record in the file (`since` and the starting stage moved back).")
     if summary.problem_count and (summary.dry_run or not report.get("rejects")):
         render.line("Invalid rows:")
         render.line(summary.problem_text())

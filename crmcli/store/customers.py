@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from crmcli.store import stage_moves
 from crmcli.store.clock import now_stamp
-from crmcli.store.db import Database, Row
+from crmcli.store.db import Database, Row, id_chunks
 from crmcli.store.due import lock, refresh_customers, refresh_next_due
 
 # What `customer list`, `--json` and export show of a customer, in order.
@@ -102,6 +103,36 @@ def on_the_book_by(db: Database, customer_id: int, day: str) -> None:
     db.run("UPDATE customer SET since = :day WHERE id = :c AND since > :day", {"c": customer_id, "day": day})
     if moved:
         stage_moves.after_insert(db, customer_id, day)
+
+
+def first_records_before_since(db: Database, customer_ids: Iterable[int]) -> list[tuple[int, str, str, int | None]]:
+    """on_the_book_by for many customers at once (after an import of dated records): those whose
+    earliest contact logged or purchase is dated before their `since`, moved back to that day
+    with their starting stage. What moved, as (customer_id, since before, day, id of the starting
+    stage change moved or None), for the import to record (its undo puts them back)."""
+    found = []
+    for ids in id_chunks(customer_ids):
+        marks, params = db.in_list("c", ids)
+        found += db.tuples(
+            "SELECT c.id, c.since, (SELECT min(i.date) FROM interaction i WHERE i.customer_id = c.id), "
+            "(SELECT min(p.date) FROM purchase p WHERE p.customer_id = c.id), "
+            "(SELECT s.id FROM stage_change s WHERE s.customer_id = c.id ORDER BY s.id LIMIT 1), "
+            "(SELECT s.at FROM stage_change s WHERE s.customer_id = c.id ORDER BY s.id LIMIT 1) "
+            f"FROM customer c WHERE c.id IN {marks}", params)
+    moved = []
+    for cid, since, contact, purchase, first_id, first_at in found:
+        day = min(str(d)[:10] for d in (contact, purchase, since) if d is not None)
+        if since is not None and day < str(since)[:10]:
+            starting = first_id if first_at is not None and str(first_at)[:10] == str(since)[:10] else None
+            moved.append((cid, str(since)[:10], day, starting))
+    if not moved:
+        return []
+    db.run_many("UPDATE stage_change SET at = :day WHERE id = :s",
+                [{"day": day, "s": starting} for _, _, day, starting in moved if starting is not None])
+    db.run_many("UPDATE customer SET since = :day WHERE id = :c",  # updated_at stays: as on_the_book_by
+                [{"day": day, "c": cid} for cid, _, day, _ in moved])
+    stage_moves.refresh(db, [cid for cid, _, _, starting in moved if starting is not None])
+    return moved
 
 
 def set_stage(db: Database, customer_id: int, stage: str, at: str, note: str | None,

@@ -260,6 +260,7 @@ class History(Kind):
     def finish(self, run: Run) -> None:
         if run.staged is not None:
             run.staged.write()
+        run.on_the_book_by_first_records(run.logged_customers)
 
 
 class _StagedHistory:

@@ -135,6 +135,7 @@ class Summary:
     problems: list[tuple[int, str]] = field(default_factory=list)  # the first MAX_LISTED
     problem_count: int = 0
     batch_id: int | None = None
+    since_moved: int = 0  # customers now on the book since an earlier day (dated records)
 
     def of(self, kind: str) -> Counts:
         return self.counts.setdefault(kind, Counts())
@@ -157,6 +158,7 @@ class Summary:
             "counts": {k: c.as_dict() for k, c in self.counts.items()},
             "invalid": self.problem_count,
             "problems": [{"line": line, "reason": reason} for line, reason in self.problems],
+            "since_moved": self.since_moved,
         }
 
 
@@ -426,6 +428,7 @@ class Run:
         self.first_new: dict[str, int] = {}
         self._items: list[dict[str, Any]] = []
         self.touched_customers: set[int] = set()
+        self.moved_since: set[int] = set()  # customers whose `since` this import moved back
         self.touched_stakeholders: set[int] = set()
         self.logged_customers: set[int] = set()  # customers given new contacts logged
         self._caches: dict[str, _FieldCache] = {}
@@ -653,6 +656,20 @@ class Run:
             return
         self._items.append({"b": self.batch_id, "t": table, "r": row_id, "a": "updated",
                             "x": json.dumps(before, ensure_ascii=False, default=str)})
+
+    def on_the_book_by_first_records(self, customer_ids: Iterable[int]) -> None:
+        """Move `since` (and the starting stage) of the customers whose records this import dates
+        before it back to their first record (as `crm log --at` does), recorded so that an undo
+        puts them back. After the records are written, before anything reads `since`."""
+        from crmcli.store.customers import first_records_before_since
+
+        moved = first_records_before_since(self.db, sorted(customer_ids))
+        for cid, since, _, starting in moved:
+            self.updated("customer", cid, {"since": since})
+            if starting is not None:
+                self.updated("stage_change", starting, {"at": since})
+        self.moved_since.update(cid for cid, *_ in moved)
+        self.summary.since_moved = len(self.moved_since)
 
     def _flush_items(self, force: bool = False) -> None:
         if self._items and (force or len(self._items) >= 5000):

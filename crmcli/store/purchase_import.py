@@ -147,6 +147,7 @@ class Purchases(Kind):
             run.created("purchase", created)
             run.counts("purchases").created += len(created)
             customers = {row["customer_id"] for _, row in new.values()}
+            run.on_the_book_by_first_records(customers)  # before the ladder follows, as `purchase add`
             self._follow_stage(run, customers)
             run.touched_customers.update(customers)
         purchase_totals.refresh(db, [r["customer_id"] for r in rows])  # purchases added or amounts updated

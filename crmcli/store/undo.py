@@ -91,7 +91,13 @@ def _items(db: Database, batch_id: int) -> dict[str, dict[str, dict[int, Row]]]:
         if r["table_name"] not in LABELS:
             raise CrmError(f"Import batch #{batch_id} touched the table {r['table_name']!r}, "
                            "which this release cannot undo.")
-        out[r["action"]][r["table_name"]].setdefault(r["row_id"], r)
+        rows = out[r["action"]][r["table_name"]]
+        first = rows.setdefault(r["row_id"], r)
+        if first is not r and r["action"] == "updated":
+            # One row updated twice by a batch (a purchase import moving a customer's `since`,
+            # then its stage): every field goes back to its value before the first change.
+            merged = {**json.loads(r["before"] or "{}"), **json.loads(first["before"] or "{}")}
+            rows[r["row_id"]] = {**first, "before": json.dumps(merged, ensure_ascii=False)}
     return out
 
 
