@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crmcli.store import customer_import, history_import, importer
+from crmcli.store import customer_import, history_import, import_filing, importer
 from tests.test_import_staged import dump  # the same whole-book comparison
 
 pytestmark = pytest.mark.sqlite_only  # the column path is SQLite's; PostgreSQL goes row by row
@@ -30,7 +30,7 @@ HISTORY = "customer,contact,date,channel,purpose,note,feedback,score,next,next_n
 @pytest.fixture
 def small(monkeypatch):
     """Chunks of 7 rows and caches of 5 texts: every boundary is crossed in a small file."""
-    monkeypatch.setattr(importer, "COLUMN_CACHE_LIMIT", 5)
+    monkeypatch.setattr(import_filing, "COLUMN_CACHE_LIMIT", 5)
     monkeypatch.setattr(importer, "BULK_MIN_ROWS", 0)
     real = importer.Run.__init__
 
@@ -183,7 +183,7 @@ def test_names_looked_up_by_chunk_or_from_the_books_map_give_the_same_ids(
     grows past the limit mid-file (4), or never loaded (0: a lookup per chunk) give the row
     path's book, with customers and contacts already on it, new ones, and spellings that fold
     to one name."""
-    monkeypatch.setattr(importer, "BOOK_MAP_LIMIT", limit)
+    monkeypatch.setattr(import_filing, "BOOK_MAP_LIMIT", limit)
     loaded = []
     real = importer.Run._book_ids
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from crmcli.store import history_import, importer
+from crmcli.store import history_import, import_filing, importer
 
 pytestmark = pytest.mark.sqlite_only  # the staged path is SQLite's; PostgreSQL matches by chunk
 
@@ -153,7 +153,7 @@ def test_follow_ups_answered_by_an_import_are_closed_alike_set_based_or_by_chunk
     books = {}
     for name, minimum in (("set", 1), ("chunked", 10**9)):
         db = tmp_path / f"{name}.db"
-        monkeypatch.setattr(importer, "SET_BASED_CLOSE_MIN", minimum)
+        monkeypatch.setattr(import_filing, "SET_BASED_CLOSE_MIN", minimum)
         crm("--db", str(db), "customer", "add", "Beta Co", "--since", "2024-01-01")
         crm("--db", str(db), "follow-up", "add", "Beta Co", "2026-09-30", "ring")  # answered
         crm("--db", str(db), "follow-up", "add", "Beta Co", "2026-10-02", "not yet")

@@ -30,19 +30,16 @@ from crmcli.io import values as cells
 from crmcli.io.headers import MAX_CELL
 from crmcli.store import importer
 from crmcli.store.db import Database, Row
+from crmcli.store.import_filing import _FOLLOW_UP_COLUMNS, CHUNK, _contact_ids, _pairs_sql
 from crmcli.store.importer import (
-    _FOLLOW_UP_COLUMNS,
-    CHUNK,
     INVALID,
     Kind,
     Options,
     Record,
     Run,
-    _contact_ids,
     _drop_indexes,
     _has_json,
     _merge,
-    _pairs_sql,
     register_kind,
 )
 

@@ -24,7 +24,8 @@ from crmcli.core.pipeline import purchase_values
 from crmcli.errors import CrmError
 from crmcli.io import headers
 from crmcli.store import purchase_totals
-from crmcli.store.importer import CHUNK, Kind, Record, Run, _date, _merge, _pairs_sql, register_kind
+from crmcli.store.import_filing import CHUNK, _pairs_sql
+from crmcli.store.importer import Kind, Record, Run, _date, _merge, register_kind
 
 COLUMNS = ("customer_id", "deal_id", "date", "amount_cents", "currency", "product", "note", "created_at")
 _UPDATABLE = ("currency", "note", "deal_id")
