@@ -92,46 +92,53 @@ def on_the_book_by(db: Database, customer_id: int, day: str) -> None:
     not be recorded as lost last month (its starting stage, often the default nobody chose,
     would outrank the change), nor show in a report asked about last month."""
     since = db.value("SELECT since FROM customer WHERE id = :c", {"c": customer_id})
-    if since is None or str(since) <= day:
-        return
-    moved = db.run("UPDATE stage_change SET at = :day WHERE customer_id = :c AND at = :since AND id = "
-                   "(SELECT min(id) FROM stage_change WHERE customer_id = :c)",
-                   {"c": customer_id, "day": day, "since": since})
-    # `since > :day` again: on a server another writer may have moved it meanwhile. updated_at
-    # stays: the move follows from the dated record (which carries its own time), it is not an
-    # edit of the customer (`crm import undo` would otherwise call it "edited after the import").
-    db.run("UPDATE customer SET since = :day WHERE id = :c AND since > :day", {"c": customer_id, "day": day})
-    if moved:
-        stage_moves.after_insert(db, customer_id, day)
+    if since is not None and day < str(since)[:10]:
+        _move_back(db, [(customer_id, str(since)[:10], day)])
 
 
 def first_records_before_since(db: Database, customer_ids: Iterable[int]) -> list[tuple[int, str, str, int | None]]:
     """on_the_book_by for many customers at once (after an import of dated records): those whose
-    earliest contact logged or purchase is dated before their `since`, moved back to that day
-    with their starting stage. What moved, as (customer_id, since before, day, id of the starting
-    stage change moved or None), for the import to record (its undo puts them back)."""
-    found = []
+    earliest contact logged or purchase is dated before their `since` move back to that day.
+    What moved, as (customer_id, since before, day, id of the starting stage change moved or
+    None), for the import to record (its undo puts them back)."""
+    moves = []
     for ids in id_chunks(customer_ids):
         marks, params = db.in_list("c", ids)
-        found += db.tuples(
+        for cid, since, contact, purchase in db.tuples(
             "SELECT c.id, c.since, (SELECT min(i.date) FROM interaction i WHERE i.customer_id = c.id), "
-            "(SELECT min(p.date) FROM purchase p WHERE p.customer_id = c.id), "
-            "(SELECT s.id FROM stage_change s WHERE s.customer_id = c.id ORDER BY s.id LIMIT 1), "
-            "(SELECT s.at FROM stage_change s WHERE s.customer_id = c.id ORDER BY s.id LIMIT 1) "
-            f"FROM customer c WHERE c.id IN {marks}", params)
-    moved = []
-    for cid, since, contact, purchase, first_id, first_at in found:
-        day = min(str(d)[:10] for d in (contact, purchase, since) if d is not None)
-        if since is not None and day < str(since)[:10]:
-            starting = first_id if first_at is not None and str(first_at)[:10] == str(since)[:10] else None
-            moved.append((cid, str(since)[:10], day, starting))
-    if not moved:
-        return []
+            "(SELECT min(p.date) FROM purchase p WHERE p.customer_id = c.id) "
+            f"FROM customer c WHERE c.id IN {marks}", params,
+        ):
+            day = min(str(d)[:10] for d in (contact, purchase, since) if d is not None)
+            if since is not None and day < str(since)[:10]:
+                moves.append((cid, str(since)[:10], day))
+    starting = _move_back(db, moves)
+    return [(cid, since, day, starting.get(cid)) for cid, since, day in moves]
+
+
+def _move_back(db: Database, moves: list[tuple[int, str, str]]) -> dict[int, int]:
+    """Move each (customer id, since, day)'s `since` back to the day, with its starting stage
+    (its first stage change, when dated at `since`); the ids of the stage changes moved."""
+    if not moves:
+        return {}
+    since_of = {cid: since for cid, since, _ in moves}
+    moved: dict[int, int] = {}
+    for ids in id_chunks(since_of):
+        marks, params = db.in_list("c", ids)
+        for cid, sid, at in db.tuples(
+            "SELECT s.customer_id, s.id, s.at FROM stage_change s WHERE s.id IN (SELECT min(f.id) "
+            f"FROM stage_change f WHERE f.customer_id IN {marks} GROUP BY f.customer_id)", params,
+        ):
+            if str(at)[:10] == since_of[cid]:
+                moved[cid] = sid
     db.run_many("UPDATE stage_change SET at = :day WHERE id = :s",
-                [{"day": day, "s": starting} for _, _, day, starting in moved if starting is not None])
-    db.run_many("UPDATE customer SET since = :day WHERE id = :c",  # updated_at stays: as on_the_book_by
-                [{"day": day, "c": cid} for cid, _, day, _ in moved])
-    stage_moves.refresh(db, [cid for cid, _, _, starting in moved if starting is not None])
+                [{"day": day, "s": moved[cid]} for cid, _, day in moves if cid in moved])
+    # `since > :day` again: on a server another writer may have moved it meanwhile. updated_at
+    # stays: the move follows from the dated record (which carries its own time), it is not an
+    # edit of the customer (`crm import undo` would otherwise call it "edited after the import").
+    db.run_many("UPDATE customer SET since = :day WHERE id = :c AND since > :day",
+                [{"day": day, "c": cid} for cid, _, day in moves])
+    stage_moves.refresh(db, sorted(moved))
     return moved
 
 
