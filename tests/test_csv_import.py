@@ -231,6 +231,28 @@ def test_contacts_match_on_email_then_phone_then_name_within_the_customer(crm, t
         ("Acme", "Zhang Min"), ("Globex", "Wang Fang")]
 
 
+def test_an_office_line_many_contacts_share_matches_nobody_by_itself(crm, tmp_path: Path) -> None:
+    # A switchboard every contact at a company lists (and a partner firm's copy of it) is not one
+    # person; a mobile number is, whatever the spelling of the name.
+    crm("customer", "add", "Acme")
+    crm("contact", "add", "Acme", "Zhang Wei", "--phone", "0755-8888 8888")
+    crm("contact", "add", "Acme", "Li Na", "--phone", "+86 139 0000 2222")
+    path = write(tmp_path, "\n".join([
+        "company,name,phone",
+        "Acme,Zhao Lei,0755-8888 8888",      # the same office line, someone else
+        "Acme,Sun Li,(0755) 88888888",       # and another
+        "Beta,Wang Fang,0755 8888 8888",     # at another company
+        "Acme,zhang  wei,0755-88888888",     # the same line and the same name: Zhang Wei
+        "Acme,Sun Li,075588888888",          # repeats the second line
+        "Acme,Na Li,13900002222",            # the same mobile: Li Na, spelled otherwise
+    ]) + "\n")
+    out = crm("import", "contacts", path).stdout
+    assert "contacts: 3 created, 0 updated, 3 skipped, 0 rejected" in out
+    assert sorted((p["customer"], p["name"]) for p in crm.json("contact", "list")) == [
+        ("Acme", "Li Na"), ("Acme", "Sun Li"), ("Acme", "Zhang Wei"), ("Acme", "Zhao Lei"),
+        ("Beta", "Wang Fang")]
+
+
 def test_contact_update_keeps_its_customer_and_records_level_history(crm, tmp_path: Path) -> None:
     crm("customer", "add", "Acme")
     crm("contact", "add", "Acme", "Li Wei", "--email", "li@acme.cn", "--level", "acquainted")

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from crmcli.core.matching import personal_phone, phone_spellings
 from crmcli.errors import CrmError
 from crmcli.io import values
 
@@ -134,3 +135,34 @@ def test_phone_shortened_by_excel_is_refused() -> None:
     with pytest.raises(CrmError, match="scientific notation"):
         values.phone("1.38E+10")
     assert values.phone("+86 138 0000 0000") == "+86 138 0000 0000"
+
+
+# -- phone numbers as contacts are matched on (core.matching) --------------------------------------
+_NATIONAL_MOBILE = st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True)
+
+
+@given(_NATIONAL_MOBILE, st.sampled_from(["", "86", "0086"]), st.sampled_from(["", "86", "0086"]),
+       st.sampled_from(["", "+", "+ ", " "]))
+def test_a_mobile_number_is_one_person_whether_or_not_it_carries_86(national: str, a: str, b: str,
+                                                                    plus: str) -> None:
+    assert personal_phone(national) and personal_phone((plus if a == "86" else "") + a + national)
+    assert phone_spellings(a + national)[0] == phone_spellings(b + national)[0] == national
+    assert a + national in phone_spellings(b + national)
+
+
+@given(st.text(alphabet="0123456789", min_size=6, max_size=16))
+def test_any_other_number_is_only_itself(digits: str) -> None:
+    if not personal_phone(digits):
+        assert phone_spellings(digits) == (digits,)
+    assert not personal_phone("+1 " + digits) and not personal_phone("+44" + digits)
+
+
+@pytest.mark.parametrize("phone", ["0755-8888 8888", "(010) 6543 2100", "400-820-8820", "+1 415 555 0100",
+                                   "+86 755 8888 8888", "12345678901", "+86 138 0000 111"])
+def test_office_lines_and_other_numbers_are_not_one_persons(phone: str) -> None:
+    assert not personal_phone(phone)
+
+
+@pytest.mark.parametrize("phone", ["+86 138 0000 1111", "138-0000-1111", "0086 19912345678", "8613800001111"])
+def test_mainland_mobiles_are_one_persons(phone: str) -> None:
+    assert personal_phone(phone)

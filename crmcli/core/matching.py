@@ -17,6 +17,8 @@ import unicodedata
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
+from crmcli.core.names import phone_digits
+
 # Legal-form words that say nothing about which company it is. Matched as whole
 # words at the end of a name, after punctuation is dropped ("Co., Ltd." -> co ltd).
 LATIN_SUFFIXES = frozenset({
@@ -119,6 +121,31 @@ def phone_key(phone: str | None) -> str | None:
     if len(digits) < PHONE_MIN_DIGITS:
         return None
     return digits[-PHONE_TAIL:]
+
+
+# What an import matches contacts on by phone alone (store/contact_import.py): a mainland mobile.
+_MAINLAND_MOBILE = re.compile("(?:0086|86)?1[3-9][0-9]{9}")
+
+
+def personal_phone(phone: str) -> bool:
+    """Whether a phone number, as written, is one person's: a mainland China mobile (11 digits
+    from 13 to 19, with or without +86). An office line (area code and 7–8 digits, a 400/800
+    number) is often the switchboard every contact at a company lists, and another country's
+    number (written with its own +code) cannot be told apart from one, so matching people on
+    those needs their names to agree too."""
+    text = phone.strip()
+    if text.startswith("+") and not text[1:].lstrip().startswith("86"):
+        return False
+    return _MAINLAND_MOBILE.fullmatch(phone_digits(text)) is not None
+
+
+def phone_spellings(digits: str) -> tuple[str, ...]:
+    """The digit strings one number may be stored as: a mainland mobile with and without its
+    country code (an address book writes +86 138…, a sheet 138…), first the national one."""
+    if _MAINLAND_MOBILE.fullmatch(digits) is None:
+        return (digits,)
+    national = digits[-11:]
+    return (national, "86" + national, "0086" + national)
 
 
 def email_key(email: str | None) -> str | None:

@@ -7,8 +7,9 @@ validated as `crm contact add` validates (core.records stakeholder_values). A co
 column finds or creates the customer; a row with no company becomes an individual customer
 named after the person, with them as its decision-maker; `--customer` files every row under
 one customer. A contact already on the book, or earlier in the file, is the one with the
-same email, else the same phone digits, else the same name within the customer, and
-`--on-conflict` decides what it does.
+same email, else the same phone digits (a mobile number alone; an office line, which a
+whole company may share, only with the same name), else the same name within the customer,
+and `--on-conflict` decides what it does.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from crmcli.core.matching import personal_phone, phone_spellings
 from crmcli.core.names import clean_name, name_key
 from crmcli.core.records import stakeholder_values
 from crmcli.io import values as cells
@@ -80,9 +82,12 @@ class Contacts(Kind):
         full = run.options.on_conflict == "update"
         by_email = run.find_stakeholders("email_key", (i.values.get("email_key") for _, i in items),
                                          full=full)
-        by_phone = run.find_stakeholders("phone_digits", (
-            i.values.get("phone_digits") for _, i in items
-            if len(i.values.get("phone_digits") or "") >= PHONE_MATCH_DIGITS), full=full)
+        found = run.find_stakeholders("phone_digits", (
+            spelling for _, i in items if len(i.values.get("phone_digits") or "") >= PHONE_MATCH_DIGITS
+            for spelling in phone_spellings(i.values["phone_digits"])), full=full)
+        by_phone: dict[str, Row] = {}  # by the number's first spelling, the oldest contact
+        for digits, row in sorted(found.items(), key=lambda kv: kv[1]["id"]):
+            by_phone.setdefault(phone_spellings(digits)[0], row)
         fixed = run.options.customer_id
         customers = run.find_customers(i.customer_key for _, i in items if i.customer_key)
 
@@ -105,14 +110,21 @@ class Contacts(Kind):
             email, digits = v.get("email_key"), v.get("phone_digits")
             if digits and len(digits) < PHONE_MATCH_DIGITS:
                 digits = None
+            elif digits:
+                digits = phone_spellings(digits)[0]
             cid = customer_id(item)
             owner_key = cid if cid is not None else ("new", item.customer_key)
             row = by_email.get(email) if email else None
             earlier = new_email.get(email) if email and row is None else None
             if row is None and earlier is None and digits:
+                alone = personal_phone(v.get("phone") or "")  # else the names must agree as well
                 row = _compatible(by_phone.get(digits), email)
-                if row is None and digits in new_phone and _compatible_new(new[new_phone[digits]][1], email):
-                    earlier = new_phone[digits]
+                if row is not None and not alone and row["name_key"] != v["name_key"]:
+                    row = None
+                at = new_phone.get(digits)
+                if (row is None and at is not None and _compatible_new(new[at][1], email)
+                        and (alone or new[at][1].values["name_key"] == v["name_key"])):
+                    earlier = at
             if row is None and earlier is None:
                 row = _compatible(by_name.get((cid, v["name_key"])) if cid is not None else None, email)
                 at = new_name.get((owner_key, v["name_key"]))
