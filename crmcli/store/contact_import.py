@@ -14,6 +14,7 @@ and `--on-conflict` decides what it does.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,9 +83,12 @@ class Contacts(Kind):
         full = run.options.on_conflict == "update"
         by_email = run.find_stakeholders("email_key", (i.values.get("email_key") for _, i in items),
                                          full=full)
-        found = run.find_stakeholders("phone_digits", (
-            spelling for _, i in items if len(i.values.get("phone_digits") or "") >= PHONE_MATCH_DIGITS
-            for spelling in phone_spellings(i.values["phone_digits"])), full=full)
+        # Each row's number by its first spelling (a mobile's national digits), looked up as
+        # given and in its other common spelling (with 86 or without).
+        numbers = [_number(i.values.get("phone_digits")) for _, i in items]
+        found = run.find_stakeholders("phone_digits", itertools.chain.from_iterable(
+            (i.values["phone_digits"], *spellings[:2]) for (_, i), spellings in zip(items, numbers) if spellings),
+            full=full)
         by_phone: dict[str, Row] = {}  # by the number's first spelling, the oldest contact
         for digits, row in sorted(found.items(), key=lambda kv: kv[1]["id"]):
             by_phone.setdefault(phone_spellings(digits)[0], row)
@@ -105,25 +109,20 @@ class Contacts(Kind):
         new_email: dict[str, int] = {}
         new_phone: dict[str, int] = {}
         new_name: dict[tuple[Any, str], int] = {}
-        for record, item in items:
+        for (record, item), spellings in zip(items, numbers):
             v = item.values
-            email, digits = v.get("email_key"), v.get("phone_digits")
-            if digits and len(digits) < PHONE_MATCH_DIGITS:
-                digits = None
-            elif digits:
-                digits = phone_spellings(digits)[0]
+            email, digits = v.get("email_key"), spellings[0] if spellings else None
             cid = customer_id(item)
             owner_key = cid if cid is not None else ("new", item.customer_key)
             row = by_email.get(email) if email else None
             earlier = new_email.get(email) if email and row is None else None
             if row is None and earlier is None and digits:
-                alone = personal_phone(v.get("phone") or "")  # else the names must agree as well
                 row = _compatible(by_phone.get(digits), email)
-                if row is not None and not alone and row["name_key"] != v["name_key"]:
-                    row = None
+                if row is not None and row["name_key"] != v["name_key"] and not personal_phone(v["phone"]):
+                    row = None  # an office line: the names must agree as well
                 at = new_phone.get(digits)
                 if (row is None and at is not None and _compatible_new(new[at][1], email)
-                        and (alone or new[at][1].values["name_key"] == v["name_key"])):
+                        and (new[at][1].values["name_key"] == v["name_key"] or personal_phone(v["phone"]))):
                     earlier = at
             if row is None and earlier is None:
                 row = _compatible(by_name.get((cid, v["name_key"])) if cid is not None else None, email)
@@ -161,6 +160,12 @@ class Contacts(Kind):
             cid = customer_id(item) or created[item.customer_key]
             rows.append({**item.values, "customer_id": cid})
         run.create_stakeholders(rows)
+
+
+def _number(digits: str | None) -> tuple[str, ...] | None:
+    """The spellings of a row's phone number (core.matching.phone_spellings); None when it has
+    too few digits to identify anyone."""
+    return phone_spellings(digits) if digits and len(digits) >= PHONE_MATCH_DIGITS else None
 
 
 def _compatible(row: Row | None, email: str | None) -> Row | None:
