@@ -182,6 +182,15 @@ def test_contact_duplicates_by_email_phone_and_name(crm):
     assert {c["customer"] for c in groups[0]["contacts"]} == {"Acme", "Orient"}
 
 
+def test_contacts_sharing_an_office_line_are_not_suggested_as_one_person(crm):
+    crm("customer", "add", "Acme")
+    crm("contact", "add", "Acme", "Zhang Wei", "--phone", "0755-8888 8888")  # 1
+    crm("contact", "add", "Acme", "Li Na", "--phone", "(0755) 8888 8888")  # 2: the switchboard
+    crm("contact", "add", "Acme", "zhang  wei", "--phone", "+86 755 8888 8888")  # 3: Zhang Wei again
+    pairs = {(p["a"], p["b"]): p["reasons"] for g in crm.json("contact", "duplicates") for p in g["pairs"]}
+    assert pairs == {(1, 3): ["same phone", "same name at the same customer"]}
+
+
 def test_the_terminal_walk_merges_skips_and_remembers(crm, messy, book_db, db_path):
     from crmcli.cli.duplicates import walk
     from crmcli.cli.session import Session

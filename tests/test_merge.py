@@ -125,6 +125,16 @@ def test_merge_refusals_change_nothing(crm, two_acmes):
     assert _count(two_acmes, "customer") == 2
 
 
+def test_customer_merge_keeps_two_people_who_share_the_office_line(crm, book_db):
+    crm("customer", "add", "Acme Trading")
+    crm("customer", "add", "ACME Trading Co.")
+    crm("contact", "add", "1", "Zhang Wei", "--phone", "0755-8888 8888")
+    crm("contact", "add", "2", "Li Na", "--phone", "0755 8888 8888")  # the switchboard: someone else
+    crm("contact", "add", "2", "Zhang  Wei", "--phone", "0755-88888888")  # Zhang Wei again
+    crm("customer", "merge", "1", "2", "--yes")
+    assert sorted(r["name"] for r in book_db.rows("SELECT name FROM stakeholder")) == ["Li Na", "Zhang Wei"]
+
+
 def test_contact_merge_across_customers_keeps_each_account_history(crm, book_db):
     crm("customer", "add", "Acme")
     crm("customer", "add", "Orient")

@@ -249,8 +249,15 @@ def score_customers(a: dict, b: dict) -> Match | None:
 def contact_keys(id_: int, customer_id: int, name: str, phone: str | None, email: str | None) -> dict:
     return {
         "id": id_, "customer_id": customer_id, "name": name, "folded": fold_person(name),
-        "phone": phone_key(phone), "email": email_key(email),
+        "phone": phone_key(phone), "personal": personal_phone(phone or ""), "email": email_key(email),
     }
+
+
+def _same_phone(a: dict, b: dict) -> bool:
+    """The same number, and it says they are one person: a mobile each, or an office line (which a
+    whole company may list) with the same name, as an import matches (personal_phone)."""
+    return bool(a["phone"] and a["phone"] == b["phone"]
+                and ((a["personal"] and b["personal"]) or (a["folded"] and a["folded"] == b["folded"])))
 
 
 def score_contacts(a: dict, b: dict) -> Match | None:
@@ -260,7 +267,7 @@ def score_contacts(a: dict, b: dict) -> Match | None:
     if a["email"] and a["email"] == b["email"]:
         reasons.append("same email")
         weights.append(W_PERSON_SAME_EMAIL)
-    if a["phone"] and a["phone"] == b["phone"]:
+    if _same_phone(a, b):
         reasons.append("same phone")
         weights.append(W_PERSON_SAME_PHONE)
     if a["folded"] and a["folded"] == b["folded"]:
@@ -281,5 +288,5 @@ def same_person(a: dict, b: dict) -> bool:
     return bool(
         (a["folded"] and a["folded"] == b["folded"])
         or (a["email"] and a["email"] == b["email"])
-        or (a["phone"] and a["phone"] == b["phone"])
+        or _same_phone(a, b)
     )
