@@ -691,3 +691,10 @@ def test_coverage_before_any_dated_level_an_imported_level_holds(crm, tmp_path):
     crm("import", "contacts", str(people))
     before = [r["customer"] for r in crm.json("report", "coverage", "--on", "2025-06-01")]
     assert before == ["Other Co"]
+
+
+@pytest.mark.parametrize("args", [("report", "winback"), ("report", "coverage"), ("report", "coverage", "--json"),
+                                  ("customer", "list"), ("purchase", "list"), ("export", "customers")])
+def test_a_negative_limit_is_refused_before_anything_is_read_even_on_an_empty_book(crm, args):
+    message = crm.error(*args, "--limit", "-2", code=2)
+    assert "--limit must be 0 (no limit) or a positive number, not -2." in message

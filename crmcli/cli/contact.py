@@ -18,7 +18,6 @@ from crmcli.cli.options import (
     OwnerOpt,
     RoleOpt,
     Yes,
-    check_limit,
     one_format,
 )
 from crmcli.cli.session import ask, confirm, session
@@ -77,7 +76,6 @@ def list_(
 ) -> None:
     """List stakeholders, by customer (on a team book: your customers' unless --owner or --all)."""
     one_format(json_, csv_)
-    check_limit(limit)
     s = session(ctx)
     from crmcli.store import stakeholders
 

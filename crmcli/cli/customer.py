@@ -19,7 +19,6 @@ from crmcli.cli.options import (
     StageOpt,
     TierOpt,
     Yes,
-    check_limit,
     one_format,
 )
 from crmcli.cli.session import ask, confirm, session
@@ -71,7 +70,6 @@ def list_(
 ) -> None:
     """List customers, by name (on a team book: your own unless --owner or --all)."""
     one_format(json_, csv_)
-    check_limit(limit)
     s = session(ctx)
     from crmcli.store import customers
 

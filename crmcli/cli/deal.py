@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from crmcli import porcelain, render
-from crmcli.cli.options import Csv, Json, Limit, Note, OnDay, check_limit, one_format
+from crmcli.cli.options import Csv, Json, Limit, Note, OnDay, one_format
 from crmcli.cli.session import Session, session
 from crmcli.core import vocabulary as vocab
 from crmcli.core.dates import DATE_FORMS, DURATION_FORMS
@@ -98,7 +98,6 @@ def list_(
     from crmcli.store import deals
 
     one_format(json_, csv_)
-    check_limit(limit)
     s = session(ctx)
     day = parse_date(on, s.today) if on else s.today
     days = _closing_days(closing)

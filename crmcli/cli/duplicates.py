@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from crmcli import render
-from crmcli.cli.options import Json, Limit, Yes, check_limit
+from crmcli.cli.options import Json, Limit, Yes
 from crmcli.cli.session import Session, confirm, session
 
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Show what the merge would do; change nothing.")]
@@ -46,7 +46,6 @@ def _show_groups(groups: list[dict[str, Any]], kind: str) -> None:
 
 
 def _list(ctx: typer.Context, kind: str, json_: bool, limit: int | None) -> None:
-    check_limit(limit)
     s = session(ctx)
     from crmcli.store import duplicates
 

@@ -15,7 +15,6 @@ from crmcli.cli.options import (
     Limit,
     Note,
     OwnerOpt,
-    check_limit,
     one_format,
 )
 from crmcli.cli.session import session
@@ -69,7 +68,6 @@ def history(
 ) -> None:
     """The contact log, newest first (on a team book: your customers unless --owner or --all)."""
     one_format(json_, csv_)
-    check_limit(limit)
     s = session(ctx)
     from crmcli.store import log as store_log
 

@@ -18,7 +18,18 @@ Since = Annotated[str | None, typer.Option("--since", help="On the book since th
 At = Annotated[str | None, typer.Option("--at", help=f"When it happened (default today): {DATE_FORMS}.", show_default=False)]
 OnDay = Annotated[str | None, typer.Option("--on", help="As of this day (default today).", show_default=False)]
 Note = Annotated[str | None, typer.Option("--note", help="A free-text note.", show_default=False)]
-Limit = Annotated[int | None, typer.Option("--limit", help="At most N rows (0: all).", show_default=False)]
+
+
+def checked_limit(limit: int | None) -> int | None:
+    """--limit as given, refused when negative (the option's callback: checked before any work,
+    whatever the book holds and with --json too)."""
+    if limit is not None and limit < 0:
+        raise typer.BadParameter(f"--limit must be 0 (no limit) or a positive number, not {limit}.")
+    return limit
+
+
+Limit = Annotated[int | None, typer.Option("--limit", help="At most N rows (0: all).", show_default=False,
+                                           callback=checked_limit)]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON (stable keys, ISO dates).")]
 Csv = Annotated[bool, typer.Option("--csv", help="Print CSV with a header row.")]
 Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
@@ -30,7 +41,3 @@ def one_format(json_: bool, csv_: bool) -> None:
     if json_ and csv_:
         raise typer.BadParameter("Give --json or --csv, not both.")
 
-
-def check_limit(limit: int | None) -> None:
-    if limit is not None and limit < 0:
-        raise typer.BadParameter(f"--limit must be 0 (no limit) or a positive number, not {limit}.")

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from crmcli import porcelain, render
-from crmcli.cli.options import Csv, Json, Limit, Note, check_limit, one_format
+from crmcli.cli.options import Csv, Json, Limit, Note, one_format
 from crmcli.cli.session import session
 from crmcli.cli.standing import note_on_the_book_by
 from crmcli.core.dates import DATE_FORMS
@@ -54,7 +54,6 @@ def list_(
     from crmcli.store import purchases
 
     one_format(json_, csv_)
-    check_limit(limit)
     s = session(ctx)
     cid = s.customer(ref)["id"] if ref else None
     where, params = purchases.filters_sql(

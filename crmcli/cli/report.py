@@ -18,7 +18,7 @@ import typer
 
 from crmcli import render
 from crmcli.cli import charts
-from crmcli.cli.options import AllReps, Json, OnDay, OwnerOpt
+from crmcli.cli.options import AllReps, Json, OnDay, OwnerOpt, checked_limit
 from crmcli.cli.session import Session, session
 from crmcli.core.dates import add_months, parse_date
 from crmcli.errors import CrmError
@@ -27,7 +27,8 @@ app = typer.Typer(help="Reports: coverage risk, loyalty ladder, churn, value (80
                   no_args_is_help=True)
 
 SinceOpt = Annotated[str | None, typer.Option("--since", help="Start of the period (default: a year before --on).", show_default=False)]
-LimitOpt = Annotated[int | None, typer.Option("--limit", help="At most N rows on the terminal (0: all; --json lists all).", show_default=False)]
+LimitOpt = Annotated[int | None, typer.Option("--limit", help="At most N rows on the terminal (0: all; --json lists all).",
+                                              show_default=False, callback=checked_limit)]
 TIER_STYLE = render.TIER_STYLE
 BAND_STYLE = {"high": "bold green", "ordinary": "yellow", "small": "dim"}
 BIG_JSON_ROWS = 1000  # from here on the orjson import (40 ms) pays for itself
@@ -47,8 +48,6 @@ def _period(s: Session, since: str | None, on: str | None) -> tuple[date, date]:
 
 
 def _limit(limit: int | None, default: int = 20) -> int | None:
-    if limit is not None and limit < 0:
-        raise typer.BadParameter(f"--limit must be 0 (no limit) or a positive number, not {limit}.")
     shown = default if limit is None else limit
     return shown or None
 

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from crmcli import render
-from crmcli.cli.options import AllReps, Json, Limit, OwnerOpt, StageOpt, TierOpt, check_limit
+from crmcli.cli.options import AllReps, Json, Limit, OwnerOpt, StageOpt, TierOpt
 from crmcli.cli.session import Session, session
 from crmcli.core import vocabulary as vocab
 from crmcli.core.records import CONTACT_COLUMNS, CUSTOMER_COLUMNS, HISTORY_COLUMNS, PURCHASE_COLUMNS
@@ -302,7 +302,6 @@ def export_customers(
     limit: Limit = None, owner: OwnerOpt = None, all_: AllReps = False,
 ) -> None:
     """Export customers as CSV (the columns `crm import customers` reads)."""
-    check_limit(limit)
     s = session(ctx)
     from crmcli.store import customers
 
@@ -324,7 +323,6 @@ def export_contacts(
     limit: Limit = None, owner: OwnerOpt = None, all_: AllReps = False,
 ) -> None:
     """Export contacts (stakeholders) as CSV, or as vCards with --vcard."""
-    check_limit(limit)
     if vcard and excel:
         raise typer.BadParameter("Give --vcard or --excel, not both.")
     s = session(ctx)
@@ -369,7 +367,6 @@ def export_history(
     owner: OwnerOpt = None, all_: AllReps = False,
 ) -> None:
     """Export the contact history as CSV, oldest first (the columns `crm import history` reads)."""
-    check_limit(limit)
     s = session(ctx)
     from crmcli.core.dates import parse_date
     from crmcli.store import log as store_log
@@ -390,7 +387,6 @@ def export_purchases(
     output: Output = None, excel: Excel = False, limit: Limit = None,
 ) -> None:
     """Export purchases as CSV, oldest first (the columns `crm import purchases` reads)."""
-    check_limit(limit)
     s = session(ctx)
     from crmcli.core.dates import parse_date
     from crmcli.store import purchases
