@@ -25,6 +25,7 @@ from crmcli.core.names import name_key
 from crmcli.core.records import customer_values, stakeholder_values
 from crmcli.store import stakeholder_coverage
 from crmcli.store.db import Database, Row
+from crmcli.store.stakeholders import IMPORTED
 
 if TYPE_CHECKING:
     from crmcli.store.importer import Options, Run
@@ -401,10 +402,12 @@ class Filing:
         self._book_add("stakeholder", map(itemgetter("customer_id", "name_key"), full), ids)
         levels = [r for r in full if r.get("level")]
         if levels:
+            # The level they came onto the book with: noted and stamped as coverage --on reads it
+            # (store/stakeholders.py IMPORTED, the stakeholder's own created_at).
             self.db.run_many(
                 "INSERT INTO level_change (stakeholder_id, level, at, note, created_at) "
-                "VALUES (:id, :level, :at_, 'imported', :created_at)",
-                [{**r, "at_": self.today.isoformat()} for r in levels],
+                "VALUES (:id, :level, :at_, :note_, :created_at)",
+                [{**r, "at_": self.today.isoformat(), "note_": IMPORTED} for r in levels],
             )
         self.created("stakeholder", ids)
         self.counts("contacts").created += len(ids)
