@@ -1,7 +1,9 @@
 """Each customer keeps who it rests on (stakeholder_count, decision_makers, decision_maker_id,
-decision_maker_level, sole_stakeholder_id: migration 0008), kept by triggers whichever command
-writes stakeholders, verified by `crm db check`; the coverage report reads them, and on SQLite
-writes its JSON in SQL. Expected values here are computed in Python from the stakeholder rows."""
+decision_maker_level, sole_stakeholder_id: migration 0008; the names the advice quotes,
+decision_maker_name, sole_stakeholder_name and sole_stakeholder_role: 0009), kept by triggers
+whichever command writes stakeholders, verified by `crm db check`; the coverage report reads
+them, and on SQLite writes its JSON in SQL. Expected values here are computed in Python from
+the stakeholder rows."""
 
 from __future__ import annotations
 
@@ -17,16 +19,19 @@ from crmcli.core import reports
 from crmcli.core.vocabulary import LEVEL_ORDER, TIERS
 
 COLUMNS = "stakeholder_count, decision_makers, decision_maker_id, decision_maker_level, sole_stakeholder_id"
+NAMES = "decision_maker_name, sole_stakeholder_name, sole_stakeholder_role"
 TODAY = date(2026, 11, 25)
 
 
 def expected_columns(people: list[dict]) -> tuple:
-    """The five columns of one customer, from its stakeholders, by their definition."""
+    """The eight columns of one customer (COLUMNS, then NAMES), from its stakeholders, by
+    their definition."""
     dms = [p for p in people if p["role"] == "decision-maker"]
     rank = {k: i for i, k in enumerate(LEVEL_ORDER)}
     closest = max(dms, key=lambda p: (rank.get(p["level"], -1), p["name"], p["id"]), default=None)
-    return (len(people), len(dms), closest and closest["id"], closest and closest["level"],
-            people[0]["id"] if len(people) == 1 else None)
+    sole = people[0] if len(people) == 1 else None
+    return (len(people), len(dms), closest and closest["id"], closest and closest["level"], sole and sole["id"],
+            closest and closest["name"], sole and sole["name"], sole and sole["role"])
 
 
 def stored_and_expected(db) -> tuple[dict, dict]:
@@ -34,8 +39,9 @@ def stored_and_expected(db) -> tuple[dict, dict]:
     for p in db.rows("SELECT id, customer_id, name, role, level FROM stakeholder"):
         people.setdefault(p["customer_id"], []).append(p)
     stored = {r["id"]: (int(r["stakeholder_count"]), int(r["decision_makers"]), r["decision_maker_id"],
-                        r["decision_maker_level"], r["sole_stakeholder_id"])
-              for r in db.rows(f"SELECT id, {COLUMNS} FROM customer")}
+                        r["decision_maker_level"], r["sole_stakeholder_id"], r["decision_maker_name"],
+                        r["sole_stakeholder_name"], r["sole_stakeholder_role"])
+              for r in db.rows(f"SELECT id, {COLUMNS}, {NAMES} FROM customer")}
     return stored, {cid: expected_columns(people.get(cid, [])) for cid in stored}
 
 
@@ -45,6 +51,16 @@ def assert_kept(db) -> None:
 
 
 def of(db, name: str) -> tuple:
+    """The five columns of 0008 of one customer."""
+    return all_of(db, name)[:5]
+
+
+def names_of(db, name: str) -> tuple:
+    """The three names of 0009 of one customer: closest decision-maker, sole stakeholder, its role."""
+    return all_of(db, name)[5:]
+
+
+def all_of(db, name: str) -> tuple:
     stored, _ = stored_and_expected(db)
     return stored[db.value("SELECT id FROM customer WHERE name = :n", {"n": name})]
 
@@ -60,8 +76,10 @@ def test_contact_commands_keep_the_columns(crm, book_db):
     assert of(book_db, "Acme") == (0, 0, None, None, None)
     crm("contact", "add", "Acme", "Li Wei", "--role", "executor")
     assert of(book_db, "Acme") == (1, 0, None, None, 1)
+    assert names_of(book_db, "Acme") == (None, "Li Wei", "executor")
     crm("contact", "add", "Acme", "Zhang Min", "--role", "decision-maker", "--level", "engaged")
     assert of(book_db, "Acme") == (2, 1, 2, "engaged", None)
+    assert names_of(book_db, "Acme") == ("Zhang Min", None, None)
     crm("contact", "add", "Acme", "Chen Jie", "--role", "dm", "--level", "acquainted")
     assert of(book_db, "Acme") == (3, 2, 2, "engaged", None)
     crm("level", "Chen Jie", "partner")
@@ -72,9 +90,14 @@ def test_contact_commands_keep_the_columns(crm, book_db):
     assert of(book_db, "Acme") == (3, 2, 2, "engaged", None)
     crm("contact", "edit", "Li Wei", "--name", "Zhu Li")
     assert of(book_db, "Acme") == (3, 2, 1, "engaged", None)
+    assert names_of(book_db, "Acme") == ("Zhu Li", None, None)  # a rename reaches the advice
     crm("contact", "rm", "Zhang Min", "--yes")
     crm("contact", "rm", "Chen Jie", "--yes")
     assert of(book_db, "Acme") == (1, 1, 1, "engaged", 1)
+    assert names_of(book_db, "Acme") == ("Zhu Li", "Zhu Li", "decision-maker")
+    crm("contact", "edit", "Zhu Li", "--role", "influencer")
+    assert all_of(book_db, "Acme") == (1, 0, None, None, 1, None, "Zhu Li", "influencer")
+    assert crm.json("report", "coverage")[0]["advice"].startswith("only Zhu Li (influencer)")
     assert_kept(book_db)
 
 
@@ -118,6 +141,14 @@ def test_db_check_finds_and_fixes_wrong_columns(crm, book_db):
     assert "its stakeholders say" in report["customer stakeholder counts"]["detail"][0]
     crm("db", "check", "--fix")
     assert_kept(book_db)
+    with book_db.transaction():  # a name the advice would quote, gone stale
+        book_db.run("UPDATE customer SET decision_maker_name = 'Someone Else', sole_stakeholder_role = NULL")
+    report = {c["check"]: c for c in json.loads(crm("db", "check", "--json", code=1).stdout)["checks"]}
+    assert report["customer closest decision-makers' names"]["problems"] == 1
+    assert report["customer sole stakeholders' roles"]["problems"] == 1
+    assert report["customer sole stakeholders' names"]["problems"] == 0
+    crm("db", "check", "--fix")
+    assert names_of(book_db, "Acme") == ("Li Wei", "Li Wei", "decision-maker")
 
 
 @pytest.mark.sqlite_only
@@ -133,6 +164,27 @@ def test_a_0007_book_is_backfilled_on_upgrade(crm, db_path, old_book):
         (2, 1, 1, "engaged", None), (0, 0, None, None, None)]
     crm("contact", "add", "New Co", "Xu Lan")  # and the triggers work from then on
     assert conn.execute(f"SELECT {COLUMNS} FROM customer WHERE id = 2").fetchone() == (1, 0, None, None, 3)
+
+
+@pytest.mark.sqlite_only
+def test_a_0008_book_gets_the_names_and_the_rank_index_on_upgrade(crm, db_path, old_book):
+    db = old_book("0008", ["Old Co", "New Co", "Third Co"])
+    for cid, name, role, level in ((1, "Li Wei", "decision-maker", "engaged"), (1, "Ma Tao", "executor", None),
+                                   (2, "Xu Lan", None, None)):
+        db.run("INSERT INTO stakeholder (customer_id, name, name_key, role, level, created_at, updated_at) "
+               "VALUES (:c, :n, lower(:n), :r, :l, 'x', 'x')", {"c": cid, "n": name, "r": role, "l": level})
+    db.close()
+    crm("customer", "list")  # opening upgrades to head
+    conn = sqlite3.connect(db_path)
+    assert conn.execute(f"SELECT {NAMES} FROM customer ORDER BY id").fetchall() == [
+        ("Li Wei", None, None), (None, "Xu Lan", None), (None, None, None)]
+    assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'ix_customer_coverage'").fetchone() == (1,)
+    assert [(a["customer"], a["advice"]) for a in crm.json("report", "coverage")] == [  # by name: iron, no value
+        ("New Co", "only Xu Lan (no role) — widen; no decision-maker known — find who signs off"),
+        ("Old Co", "deepen Li Wei (decision-maker, engaged) to partner"),
+        ("Third Co", "nobody known there — find the decision-maker and the buyer")]
+    crm("contact", "edit", "Xu Lan", "--name", "Xu Lanlan")  # and the new triggers keep them
+    assert conn.execute(f"SELECT {NAMES} FROM customer WHERE id = 2").fetchone() == (None, "Xu Lanlan", None)
 
 
 @pytest.mark.sqlite_only
@@ -306,3 +358,31 @@ def test_activity_counts_in_index_order_and_value_reads_buyers_from_one_index(bo
     book_db.value = real_value
     plan = _plan(book_db, *captured[-1])
     assert "COVERING INDEX ix_customer_revenue" in plan and "TEMP B-TREE FOR ORDER BY" not in plan
+
+
+@pytest.mark.sqlite_only
+def test_coverage_walks_its_rank_index_with_no_sort_and_no_table_read(book_db):
+    """Today's coverage (the JSON, the first few, the count) is one walk of ix_customer_coverage
+    (schema 0009): its partial condition, its order and its columns are the report's. A change
+    of the report's order, condition or columns (or of the tiers or levels they spell out)
+    that the index does not follow shows here, not as a slow report on a big book."""
+    from crmcli.store import coverage
+
+    captured: list = []
+
+    def capture(sql, params=None):
+        captured.append((sql, params))
+        return 0 if "count(*)" in sql else None if "max(date)" in sql else []  # no purchase: stored totals
+
+    real = book_db.value, book_db.tuples
+    book_db.value = book_db.tuples = capture
+    coverage.coverage_json(book_db, TODAY, TODAY)
+    coverage.coverage_shown(book_db, TODAY, TODAY, 20)
+    coverage.coverage(book_db, TODAY, TODAY, limit=20)
+    coverage.coverage_json(book_db, TODAY, TODAY, owner="amy")
+    book_db.value, book_db.tuples = real
+    reads = [(sql, params) for sql, params in captured if "FROM customer c" in sql]
+    assert len(reads) == 4
+    for sql, params in reads:
+        plan = _plan(book_db, sql, params)
+        assert "SCAN c USING COVERING INDEX ix_customer_coverage" in plan and "TEMP B-TREE" not in plan, plan

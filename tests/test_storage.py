@@ -124,6 +124,9 @@ def test_laying_out_a_new_book_twice_changes_nothing(tmp_path):
     assert conn.execute("SELECT count(*) FROM alembic_version").fetchone() == (1,)
 
 
+# SQLAlchemy cannot reflect SQLite's expression index ix_customer_coverage (0009), so it is not in
+# the models either: it warns that it skipped it, and both sides agree.
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index ix_customer_coverage")
 def test_sqlmodel_tables_match_the_migrated_schema(crm, book_db, db_path):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext

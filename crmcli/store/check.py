@@ -5,9 +5,10 @@ invariants look at the derived columns: each customer's stored last-contact
 and next-due dates must equal what the log (or an imported last contact,
 when later) and the cadence say, each stakeholder's last contact must be
 their latest logged contact, each customer's purchase totals must add up its
-purchases, each customer's stakeholder counts and closest decision-maker must be its
-stakeholders', each stage change's stored previous stage and its days must match
-the stage history, and no stakeholder may lack its customer.
+purchases, each customer's stakeholder counts, closest decision-maker and sole
+stakeholder (with the names the coverage advice quotes) must be its
+stakeholders', each stage change's stored previous stage and its days must
+match the stage history, and no stakeholder may lack its customer.
 
 The expected values are computed by the very code that maintains them
 (store/due.py, store/purchase_totals.py, store/stage_moves.py,
@@ -97,7 +98,10 @@ DERIVED = (
     ("customer", "decision_makers", "customer decision-maker counts"),
     ("customer", "decision_maker_id", "customer closest decision-makers"),
     ("customer", "decision_maker_level", "customer closest decision-makers' levels"),
+    ("customer", "decision_maker_name", "customer closest decision-makers' names"),
     ("customer", "sole_stakeholder_id", "customer sole stakeholders"),
+    ("customer", "sole_stakeholder_name", "customer sole stakeholders' names"),
+    ("customer", "sole_stakeholder_role", "customer sole stakeholders' roles"),
     ("stage_change", "from_stage", "stage changes' previous stages"),
     ("stage_change", "from_days", "stage changes' days in the previous stage"),
 )

@@ -79,6 +79,11 @@ class Customer(SQLModel, table=True):
     decision_maker_id: int | None = None  # the decision-maker with the deepest relationship
     decision_maker_level: str | None = Field(default=None, max_length=16)
     sole_stakeholder_id: int | None = None  # the stakeholder, when there is exactly one
+    # the names the coverage advice quotes, kept by the same triggers (0009); SQLite also has the
+    # expression index ix_customer_coverage (0009), which SQLAlchemy cannot reflect to compare
+    sole_stakeholder_name: str | None = None
+    sole_stakeholder_role: str | None = Field(default=None, max_length=16)
+    decision_maker_name: str | None = None
 
 
 class Stakeholder(SQLModel, table=True):
