@@ -386,3 +386,27 @@ def test_coverage_walks_its_rank_index_with_no_sort_and_no_table_read(book_db):
     for sql, params in reads:
         plan = _plan(book_db, sql, params)
         assert "SCAN c USING COVERING INDEX ix_customer_coverage" in plan and "TEMP B-TREE" not in plan, plan
+
+
+@pytest.mark.sqlite_only
+def test_value_counts_its_buyers_in_index_order(book_db):
+    """The value report's quintile cuts come from its buyers counted per revenue, purchase count
+    and last-purchase day: each count a walk of an index of the buyers, none a sort (the
+    last-purchase one: schema 0009)."""
+    from crmcli.store import reports as store
+
+    captured: list = []
+
+    def capture(sql, params=None):
+        captured.append((sql, params))
+        return None if "max(date)" in sql else []  # no purchase dated after the day
+
+    real = book_db.value, book_db.tuples
+    book_db.value = book_db.tuples = capture
+    store.buyer_counts(book_db, TODAY)
+    book_db.value, book_db.tuples = real
+    counts = [(sql, params) for sql, params in captured if "GROUP BY" in sql]
+    assert len(counts) == 3
+    for sql, params in counts:
+        plan = _plan(book_db, sql, params)
+        assert "COVERING INDEX" in plan and "TEMP B-TREE" not in plan, plan

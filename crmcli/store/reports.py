@@ -158,7 +158,8 @@ def buyer_counts(db: Database, on: date, owner: str | None = None
     """The buying customers' revenues, purchase counts and days since their last purchase,
     each counted ((value, customers): a few thousand rows rather than one per buyer), from
     the stored totals; None when they do not answer for the day (a purchase dated after it).
-    Three GROUP BYs over the index customer (purchase_count, purchase_cents, last_purchase)."""
+    Three GROUP BYs, each in the order of an index of the buyers (purchase_cents: revenue,
+    purchase_count: purchases, last_purchase: schema 0009), none sorting."""
     if not purchase_totals.stored_answers(db, on.isoformat()):
         return None
     params = rep_params(owner)

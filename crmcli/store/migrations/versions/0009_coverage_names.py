@@ -12,6 +12,9 @@
   every column the report reads: the report is one walk of it, with no sort and no table
   read. An expression index, so SQLite only (SQLAlchemy cannot reflect it to compare with
   store/schema.py); a server sorts the accounts as before.
+- `customer (last_purchase, purchase_count) WHERE purchase_count > 0`: the value report's
+  buyers counted per last-purchase day (the recency quintiles) in index order instead of
+  sorting 67,000 customers on each report.
 
 Revision ID: 0009
 Revises: 0008
@@ -65,6 +68,7 @@ SET_0008 = (
     f"sole_stakeholder_id = (SELECT CASE WHEN count(*) = 1 THEN min(s.id) END {_THEIRS})"
 )
 NAMES = ("sole_stakeholder_name", "sole_stakeholder_role", "decision_maker_name")
+BUYERS = "purchase_count > 0"
 
 
 _SQLITE_DROP = [f"DROP TRIGGER stakeholder_coverage_{name}" for name in ("added", "deleted", "changed")]
@@ -103,9 +107,12 @@ def upgrade() -> None:
     op.execute(f"{SET} WHERE id IN (SELECT customer_id FROM stakeholder)")
     if not postgresql:
         op.execute(COVERAGE_INDEX)
+    op.create_index("ix_customer_last_purchase", "customer", ["last_purchase", "purchase_count"],
+                    sqlite_where=sa.text(BUYERS), postgresql_where=sa.text(BUYERS))
 
 
 def downgrade() -> None:
+    op.drop_index("ix_customer_last_purchase", table_name="customer")
     postgresql = op.get_context().dialect.name == "postgresql"
     # SQLite rebuilds the table to drop columns: no trigger may name it meanwhile.
     for statement in _postgresql_function(SET_0008) if postgresql else ["DROP INDEX ix_customer_coverage", *_SQLITE_DROP]:
