@@ -360,6 +360,29 @@ def test_activity_counts_in_index_order_and_value_reads_buyers_from_one_index(bo
     assert "COVERING INDEX ix_customer_revenue" in plan and "TEMP B-TREE FOR ORDER BY" not in plan
 
 
+def _statements(db, run) -> list[tuple]:
+    """The statements (sql, params) `run` reads with db.value and db.tuples, none executed: a
+    value reads as none (no purchase dated after the day: the stored totals answer; a count of
+    0), rows as none."""
+    captured: list = []
+
+    def value(sql, params=None):
+        captured.append((sql, params))
+        return None
+
+    def tuples(sql, params=None):
+        captured.append((sql, params))
+        return []
+
+    real = db.value, db.tuples
+    db.value, db.tuples = value, tuples
+    try:
+        run()
+    finally:
+        db.value, db.tuples = real
+    return captured
+
+
 @pytest.mark.sqlite_only
 def test_coverage_walks_its_rank_index_with_no_sort_and_no_table_read(book_db):
     """Today's coverage (the JSON, the first few, the count) is one walk of ix_customer_coverage
@@ -368,19 +391,9 @@ def test_coverage_walks_its_rank_index_with_no_sort_and_no_table_read(book_db):
     that the index does not follow shows here, not as a slow report on a big book."""
     from crmcli.store import coverage
 
-    captured: list = []
-
-    def capture(sql, params=None):
-        captured.append((sql, params))
-        return 0 if "count(*)" in sql else None if "max(date)" in sql else []  # no purchase: stored totals
-
-    real = book_db.value, book_db.tuples
-    book_db.value = book_db.tuples = capture
-    coverage.coverage_json(book_db, TODAY, TODAY)
-    coverage.coverage_shown(book_db, TODAY, TODAY, 20)
-    coverage.coverage(book_db, TODAY, TODAY, limit=20)
-    coverage.coverage_json(book_db, TODAY, TODAY, owner="amy")
-    book_db.value, book_db.tuples = real
+    captured = _statements(book_db, lambda: (
+        coverage.coverage_json(book_db, TODAY, TODAY), coverage.coverage_shown(book_db, TODAY, TODAY, 20),
+        coverage.coverage(book_db, TODAY, TODAY, limit=20), coverage.coverage_json(book_db, TODAY, TODAY, owner="amy")))
     reads = [(sql, params) for sql, params in captured if "FROM customer c" in sql]
     assert len(reads) == 4
     for sql, params in reads:
@@ -395,16 +408,7 @@ def test_value_counts_its_buyers_in_index_order(book_db):
     last-purchase one: schema 0009)."""
     from crmcli.store import reports as store
 
-    captured: list = []
-
-    def capture(sql, params=None):
-        captured.append((sql, params))
-        return None if "max(date)" in sql else []  # no purchase dated after the day
-
-    real = book_db.value, book_db.tuples
-    book_db.value = book_db.tuples = capture
-    store.buyer_counts(book_db, TODAY)
-    book_db.value, book_db.tuples = real
+    captured = _statements(book_db, lambda: store.buyer_counts(book_db, TODAY))
     counts = [(sql, params) for sql, params in captured if "GROUP BY" in sql]
     assert len(counts) == 3
     for sql, params in counts:
