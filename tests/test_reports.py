@@ -385,6 +385,8 @@ def test_value_rfm_follows_the_definitions_on_any_small_book(crm, buyers, book_d
     data = crm.json("report", "value")
     assert data["rfm"] == expected
     assert (data["customers"], data["revenue"]) == (len(ids), sum(per[i][0] for i in ids) / 100)
+    by_revenue = sorted((per[i][0] for i in ids), reverse=True)
+    assert data["top20_share"] == sum(by_revenue[:max(1, len(ids) // 5)]) / sum(by_revenue)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -405,6 +407,10 @@ def test_value_terminal_totals_from_counts_are_those_of_the_rfm_rows(crm, buyers
     counted = store.buyer_counts(book_db, today)
     summary = reports.value_summary(counted[0], store.rfm_grid(book_db, today, reports.value_cuts_of(*counted)))
     assert summary == reports.value_report(store.buyers(book_db, today, names=False), listed=False)
+    # the JSON's totals and cuts, read at a few places of the buyers' indexes: the same again
+    customers, cents, top_cents, cuts = store.buyer_cuts(book_db, today)
+    assert cuts == reports.value_cuts_of(*counted)
+    assert reports.value_totals(customers, cents, top_cents) == {k: v for k, v in summary[0].items() if k != "rfm"}
 
 
 def test_value_as_of_and_since(crm, buyers):

@@ -414,3 +414,26 @@ def test_value_counts_its_buyers_in_index_order(book_db):
     for sql, params in counts:
         plan = _plan(book_db, sql, params)
         assert "COVERING INDEX" in plan and "TEMP B-TREE" not in plan, plan
+
+
+@pytest.mark.sqlite_only
+def test_value_json_reads_its_cuts_at_places_in_the_buyers_indexes(book_db):
+    """The JSON's totals and quintile cuts (store.reports.buyer_cuts): each cut one value read at
+    its place in an index of the buyers in that order, none sorting."""
+    from crmcli.store import reports as store
+
+    seen: list = []
+
+    def tuples(sql, params=None):  # a big book's buyers, then any cuts: only the statements matter
+        seen.append((sql, params))
+        return [(70_000, 10**9)] if "count(*)" in sql else [(0, *["2026-01-01"] * 4, *range(8))]
+
+    real, book_db.tuples = book_db.tuples, tuples
+    try:
+        store.buyer_cuts(book_db, TODAY)
+    finally:
+        book_db.tuples = real
+    plan = _plan(book_db, *seen[-1])
+    for index in ("ix_customer_revenue", "ix_customer_purchases", "ix_customer_last_purchase"):
+        assert f"COVERING INDEX {index}" in plan, plan
+    assert "TEMP B-TREE" not in plan, plan

@@ -74,10 +74,16 @@ def quintile_cuts(ordered: Sequence[Any], *, higher_is_better: bool = True) -> l
     with higher_is_better a value scores 1 + (how many cuts are below it), otherwise
     5 − (how many cuts are at or below it). Non-empty `ordered` only."""
     n = len(ordered)
-    places = [-(-k * n // 5) for k in range(1, 5)]  # ⌈k·n/5⌉, k = 1…4
     if higher_is_better:
-        return [ordered[t - 1] for t in places]
-    return sorted(ordered[n - t] for t in places)
+        return [ordered[i] for i in quintile_places(n)]
+    return sorted(ordered[n - 1 - i] for i in quintile_places(n))
+
+
+def quintile_places(n: int) -> list[int]:
+    """Where quintile_cuts reads its four cuts among n values in order, best last (0-based):
+    place ⌈k·n/5⌉ − 1, k = 1…4. A lower-is-better value (recency in days) is read at the
+    same places counted from the other end."""
+    return [-(-k * n // 5) - 1 for k in range(1, 5)]
 
 
 def expand(counted: Iterable[tuple[Any, int]]) -> list[Any]:
@@ -405,6 +411,12 @@ def value_cuts_of(cents: Sequence[tuple[int, int]], purchases: Sequence[tuple[in
     scores, without a row per buyer."""
     return (quintile_cuts(expand(sorted(days)), higher_is_better=False),
             quintile_cuts(expand(sorted(purchases))), quintile_cuts(expand(sorted(cents))))
+
+
+def value_totals(customers: int, cents: int, top_cents: int) -> dict[str, Any]:
+    """The value report's JSON but its rows, from the buyers' count, revenue and the revenue
+    of the top 20% of them (top_count): what value_report says of the same buyers."""
+    return {"customers": customers, "revenue": money(cents), "top20_share": rate(top_cents, cents)}
 
 
 def value_summary(cents: Sequence[tuple[int, int]], grid: Sequence[Sequence[int]]

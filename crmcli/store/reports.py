@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from crmcli.core.reports import SEGMENT_OF, expand
+from crmcli.core.reports import SEGMENT_OF, expand, quintile_places, top_count
 from crmcli.store import purchase_totals
 from crmcli.store.db import Database, Row
 from crmcli.store.stage_moves import days_between
@@ -170,6 +170,35 @@ def buyer_counts(db: Database, on: date, owner: str | None = None
             f"GROUP BY c.{column}", params)])
     days = [((on - date.fromisoformat(str(last)[:10])).days, n) for last, n in found[2]]
     return found[0], found[1], days
+
+
+def buyer_cuts(db: Database, on: date, owner: str | None = None
+               ) -> tuple[int, int, int, tuple[list[int], list[int], list[int]]] | None:
+    """What the value report's JSON says besides its rows, and the cuts that score them, from
+    the stored totals without reading a row per buyer: (buyers, their revenue in cents, the
+    revenue of the top 20% of them (core.reports.top_count), the quintile cuts of recency,
+    frequency and monetary as core.reports.value_cuts_of gives them). Each cut is the value at
+    its place (core.reports.quintile_places) in an index of the buyers in that order (by
+    revenue, purchases, last purchase: schemas 0007–0009), read in one statement. None when
+    the stored totals do not answer for the day (a purchase dated after it)."""
+    if not purchase_totals.stored_answers(db, on.isoformat()):
+        return None
+    params = rep_params(owner)
+    buyers = f"FROM customer c WHERE c.purchase_count > 0{rep_filter(owner)}"
+    n, total = db.tuples(f"SELECT count(*), CAST(coalesce(sum(c.purchase_cents), 0) AS BIGINT) {buyers}", params)[0]
+    n, total = int(n), int(total)
+    if not n:
+        return 0, 0, 0, ([], [], [])
+    places = [(column, i) for column in ("last_purchase", "purchase_count", "purchase_cents")
+              for i in quintile_places(n)]
+    at = ", ".join(f"(SELECT c.{column} {buyers} ORDER BY c.{column} LIMIT 1 OFFSET {i})" for column, i in places)
+    top = (f"(SELECT CAST(sum(t.cents) AS BIGINT) FROM (SELECT c.purchase_cents AS cents {buyers} "
+           f"ORDER BY c.purchase_cents DESC LIMIT {top_count(n)}) t)")
+    found = db.tuples(f"SELECT {top}, {at}", params)[0]
+    # recency is better when lower: its cuts are read from the other end (the earliest last
+    # purchases are the most days ago), as days, in ascending order
+    days = sorted((on - date.fromisoformat(str(last)[:10])).days for last in found[1:5])
+    return n, total, int(found[0]), (days, [int(v) for v in found[5:9]], [int(v) for v in found[9:13]])
 
 
 def rfm_grid(db: Database, on: date, cuts: tuple[list[int], list[int], list[int]],
