@@ -1,6 +1,6 @@
 """A new SQLite book in one script: the schema the migrations build, written down once.
 
-Running the eight alembic migrations on a new file costs about a second (SQLAlchemy and
+Running the alembic migrations (nine of them) on a new file costs about a second (SQLAlchemy and
 alembic imported, every step replayed); a rep's first command, and every import into a
 new book, paid it. The migrations stay the source of truth: `new_book.sql` is their
 result on an empty SQLite file (tables, indexes and triggers as SQLite stores them, the
