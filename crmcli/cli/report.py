@@ -202,22 +202,17 @@ def churn(ctx: typer.Context, since: SinceOpt = None, on: OnDay = None, json_: J
 def value(ctx: typer.Context, since: Annotated[str | None, typer.Option("--since", help="Only purchases on or after this date (default: all).", show_default=False)] = None,
           on: OnDay = None, json_: Json = False, owner: OwnerOpt = None, all_: AllReps = False) -> None:
     """Revenue per customer: the 80/20 share, a Pareto chart, RFM scores and segments."""
-    from crmcli.core.reports import value_cuts_of, value_report, value_summary, value_totals
+    from crmcli.core.reports import value_cuts_of, value_report, value_summary
     from crmcli.store import reports
 
     s = session(ctx)
     book = s.book_of(owner, all_)
     day = _day(s, on)
     start = parse_date(since, s.today) if since else None
-    heads = reports.buyer_cuts(s.db, day, book) if json_ and not start and not render.is_terminal() else None
-    if heads and heads[0]:
-        # The totals and cuts read at a few places of the buyers' indexes, every buyer's row
-        # written by SQLite (None: on a server).
-        customers, cents, top_cents, cuts = heads
-        rows = reports.rfm_json(s.db, day, cuts, book)
-        if rows is not None:
-            head = json.dumps(value_totals(customers, cents, top_cents), separators=(",", ":"))
-            _emit_json_text(f'{head[:-1]},"rfm":'.encode() + rows + b"}")
+    if json_ and not start and not render.is_terminal():
+        text = reports.value_json(s.db, day, book)  # written by SQLite (None: by Python below)
+        if text is not None:
+            _emit_json_text(text)
             return
     counted = None if start else reports.buyer_counts(s.db, day, book)
     if counted and counted[0] and not json_:  # the terminal's totals from counts and a grid of scores, in SQL

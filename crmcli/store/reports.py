@@ -31,9 +31,10 @@ on customer (owner, …) lists). Without an owner the queries are unchanged.
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
-from crmcli.core.reports import SEGMENT_OF, expand, quintile_places, top_count
+from crmcli.core.reports import SEGMENT_OF, expand, quintile_places, top_count, value_totals
 from crmcli.store import purchase_totals
 from crmcli.store.db import Database, Row
 from crmcli.store.stage_moves import days_between
@@ -227,15 +228,29 @@ def _scores(on: date, cuts: tuple[list[int], list[int], list[int]], params: dict
     return (f"5 - ({' + '.join(terms['r'])})", f"1 + {' + '.join(terms['f'])}", f"1 + {' + '.join(terms['m'])}")
 
 
+def value_json(db: Database, on: date, owner: str | None = None) -> bytes | None:
+    """The whole value report as compact UTF-8 JSON (what core.reports.value_report lists),
+    written without a Python object per buyer: the totals and cuts read at their places in the
+    buyers' indexes (buyer_cuts), every buyer's row by SQLite (rfm_json). None where only
+    Python writes it: on a server, when the stored totals do not answer for the day (a purchase
+    dated after it), or with no buyers."""
+    if db.dialect != "sqlite":
+        return None
+    found = buyer_cuts(db, on, owner)
+    if not found or not found[0]:
+        return None
+    customers, cents, top_cents, cuts = found
+    head = json.dumps(value_totals(customers, cents, top_cents), separators=(",", ":"))
+    return b"".join((f'{head[:-1]},"rfm":'.encode(), rfm_json(db, on, cuts, owner), b"}"))
+
+
 def rfm_json(db: Database, on: date, cuts: tuple[list[int], list[int], list[int]],
-             owner: str | None = None) -> bytes | None:
+             owner: str | None = None) -> bytes:
     """The value report's `rfm` list as compact UTF-8 JSON, written by SQLite from the stored
     totals (highest revenue first, then customer id; scores as rfm_grid's, segments by
     core.reports.SEGMENT_OF): the list core.reports.rfm makes, without a Python object per
     buyer: read backwards from the index customer (purchase_cents, …, name) (schema 0008).
-    None on a server, or when the stored totals do not answer for the day."""
-    if db.dialect != "sqlite" or not purchase_totals.stored_answers(db, on.isoformat()):
-        return None
+    SQLite only, with stored totals that answer for the day (value_json checks both)."""
     params = rep_params(owner, on=on.isoformat())
     r, f, m = _scores(on, cuts, params)
     named: dict[str, list[str]] = {}
