@@ -21,9 +21,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import typer.testing
 from typer.testing import CliRunner
 
 from crmcli.cli.app import app
+
+# Typer's test runner converts the app to Click on every invoke: all ~60 commands, about 0.1 s,
+# most of what a test's `crm …` costs (a command itself takes ~10 ms on a small book). The app
+# does not change during a session, so it is converted once. (The console script converts only
+# the command asked for: crmcli/cli/app.py `_only`.)
+_CLICK_APP = typer.testing._get_command(app)
+_convert = typer.testing._get_command
+typer.testing._get_command = lambda typer_app: _CLICK_APP if typer_app is app else _convert(typer_app)
 
 TODAY = "2026-11-25"  # a Wednesday
 
