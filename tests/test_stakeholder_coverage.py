@@ -328,6 +328,7 @@ def test_a_copy_keeps_the_columns(crm, book_db, tmp_path):
                       "WHERE c.name = 'Acme' AND s.name = 'Li Wei'").fetchone()[0]
     assert conn.execute(f"SELECT {COLUMNS} FROM customer WHERE name = 'Acme'").fetchone() == (
         2, 1, dm, "engaged", None)
+    assert conn.execute(f"SELECT {NAMES} FROM customer WHERE name = 'Acme'").fetchone() == ("Li Wei", None, None)
     assert crm("--db", str(target), "db", "check").exit_code == 0
 
 
