@@ -1,10 +1,11 @@
 """Segments in SQL: the grid's counts, a cell's customers, saved segments, the agenda filter.
 
 Each measure of core/segments.py becomes an expression on the customer `c`:
-the last purchase, last contact, latest fact, latest survey score and open
-complaint are scalar subqueries that read one index each ((customer_id, date),
-(customer_id, key, at), and the partial indexes of the scored contacts and of
-the complaint-or-resolved contacts, schema 0004). Bands and comparisons are
+the last purchase, last contact, latest fact and latest survey score are
+scalar subqueries that read one index each ((customer_id, date), (customer_id,
+key, at), and the partial index of the scored contacts, schema 0004); the
+customers with an open complaint are one list, read from the partial index of
+the complaint-or-resolved contacts (OPEN_COMPLAINTS). Bands and comparisons are
 evaluated on those values, and the grid is one GROUP BY over the customers.
 `crm due --segment` uses the same query as a subquery. A rep's book (`owner`;
 None = every rep's) is one more condition on `c`.
@@ -24,11 +25,16 @@ from crmcli.store.db import Database, Row
 from crmcli.store.reports import stage_on
 
 # Seed 003: a customer has an open complaint when their latest complaint-or-resolved contact
-# is a complaint. The WHERE repeats the partial index's condition word for word (SQLite uses a
-# partial index only for a query whose WHERE contains it), and (date, id) is its order.
-LATEST_COMPLAINT = (
-    "(SELECT i.purpose FROM interaction i WHERE i.customer_id = c.id "
-    "AND i.purpose IN ('complaint', 'resolved') AND i.date <= {on} ORDER BY i.date DESC, i.id DESC LIMIT 1)"
+# (by date, then as written) is a complaint: a complaint that no complaint-or-resolved contact
+# of theirs followed by the day. Found from the complaints (a walk of the partial index, one
+# probe each) rather than by probing every customer on the book. The WHERE repeats the partial
+# index's condition word for word (SQLite uses a partial index only for a query whose WHERE
+# contains it), and (date, id) is its order.
+_KEPT = "purpose IN ('complaint', 'resolved')"
+OPEN_COMPLAINTS = (
+    f"(SELECT i.customer_id FROM interaction i WHERE i.{_KEPT} AND i.purpose = 'complaint' AND i.date <= {{on}} "
+    f"AND NOT EXISTS (SELECT 1 FROM interaction j WHERE j.customer_id = i.customer_id AND j.{_KEPT} "
+    "AND j.date <= {on} AND (j.date > i.date OR (j.date = i.date AND j.id > i.id))))"
 )
 
 
@@ -120,10 +126,8 @@ class Sql:
 
     def condition(self, cond: seg.Condition) -> str:
         if cond.measure in ("no-complaint", "open-complaint"):
-            latest = LATEST_COMPLAINT.format(on=self.on_param)
-            if cond.measure == "no-complaint":
-                return f"coalesce({latest}, '') <> 'complaint'"
-            return f"{latest} = 'complaint'"
+            unhappy = OPEN_COMPLAINTS.format(on=self.on_param)
+            return f"c.id {'NOT IN' if cond.measure == 'no-complaint' else 'IN'} {unhappy}"
         if cond.measure == "tag":
             test = f"lower(';' || c.tags || ';') LIKE {self.param('%;' + cond.values[0] + ';%')}"
             return test if cond.op == "=" else f"NOT ({test})"
