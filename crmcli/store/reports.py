@@ -75,6 +75,14 @@ def stage_on(on_param: str = ":on") -> str:
             "ORDER BY sc.at DESC, sc.id DESC LIMIT 1)")
 
 
+def none_later(table: str, row: str, date: str, by_day: str, also: str = "") -> str:
+    """SQL: no row of `table` of the same customer as `row`, dated by `by_day` (and meeting
+    `also`, on alias `j`), comes after `row` by (date, id): `row` is the customer's latest by
+    that day, as stage_on orders them (same-day rows in the order written)."""
+    return (f"NOT EXISTS (SELECT 1 FROM {table} j WHERE j.customer_id = {row}.customer_id{also} "
+            f"AND j.{date} <= {by_day} AND (j.{date} > {row}.{date} OR (j.{date} = {row}.{date} AND j.id > {row}.id)))")
+
+
 # -- ladder -----------------------------------------------------------------------------
 
 def stage_counts(db: Database, on: date, today: date, owner: str | None = None) -> dict[str, int]:
@@ -122,8 +130,7 @@ def churn(db: Database, since: date, until: date, owner: str | None = None) -> l
         lost_then AS MATERIALIZED (
             SELECT c.tier, count(*) AS n FROM stage_change l JOIN customer c ON c.id = l.customer_id
             WHERE l.stage = 'lost' AND l.at <= :since AND c.since <= :since{mine}
-              AND NOT EXISTS (SELECT 1 FROM stage_change n WHERE n.customer_id = l.customer_id
-                              AND n.at <= :since AND (n.at > l.at OR (n.at = l.at AND n.id > l.id)))
+              AND {none_later("stage_change", "l", "at", ":since")}
             GROUP BY c.tier),
         lost AS MATERIALIZED (
             SELECT c.tier, count(*) AS n FROM customer c

@@ -22,7 +22,7 @@ from crmcli.errors import CrmError, NotFound
 from crmcli.store import purchase_totals
 from crmcli.store.clock import now_stamp
 from crmcli.store.db import Database, Row
-from crmcli.store.reports import stage_on
+from crmcli.store.reports import none_later, stage_on
 
 # Seed 003: a customer has an open complaint when their latest complaint-or-resolved contact
 # (by date, then as written) is a complaint: a complaint that no complaint-or-resolved contact
@@ -33,8 +33,7 @@ from crmcli.store.reports import stage_on
 _KEPT = "purpose IN ('complaint', 'resolved')"
 OPEN_COMPLAINTS = (
     f"(SELECT i.customer_id FROM interaction i WHERE i.{_KEPT} AND i.purpose = 'complaint' AND i.date <= {{on}} "
-    f"AND NOT EXISTS (SELECT 1 FROM interaction j WHERE j.customer_id = i.customer_id AND j.{_KEPT} "
-    "AND j.date <= {on} AND (j.date > i.date OR (j.date = i.date AND j.id > i.id))))"
+    f"AND {none_later('interaction', 'i', 'date', '{on}', also=f' AND j.{_KEPT}')})"
 )
 
 
