@@ -79,6 +79,17 @@ def test_rfm_segments(r, f, m, segment):
     assert reports.rfm_segment(r, f, m) == segment
 
 
+def test_the_sql_names_every_score_s_segment_as_the_rule_does(book_db):
+    """The value JSON's segments are found in SQL by halving runs of scores (store.reports.
+    segment_sql): each of the 125 scores gets the segment core.reports.rfm_segment gives it."""
+    from crmcli.store.reports import segment_sql
+
+    sql = f"SELECT {segment_sql('CAST(:code AS INTEGER)')}"
+    found = {(r, f, m): book_db.value(sql, {"code": r * 100 + f * 10 + m})
+             for r in range(1, 6) for f in range(1, 6) for m in range(1, 6)}
+    assert found == {score: reports.rfm_segment(*score) for score in found}
+
+
 @given(st.lists(st.tuples(st.integers(0, 1000), st.integers(1, 5)), max_size=30))
 def test_median_of_counts_is_the_median_of_the_values(pairs):
     import statistics

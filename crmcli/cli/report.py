@@ -65,23 +65,27 @@ def _emit_json(data: object, rows: int) -> None:
     except ImportError:  # an install without it: the same JSON, slower
         render.emit_json(data)
         return
-    _emit_json_text(orjson.dumps(data, default=str), data)
+    _emit_json_text([orjson.dumps(data, default=str)], data)
 
 
-def _emit_json_text(text: bytes, data: object = None) -> None:
-    """Compact UTF-8 JSON (of `data`, when at hand), written as _emit_json writes a list:
-    as it is when big, indented by render.emit_json when small."""
-    if len(text) <= render.COMPACT_JSON_CHARS * 4 and len(text.decode()) <= render.COMPACT_JSON_CHARS:
-        render.emit_json(json.loads(text) if data is None else data)
-        return
+def _emit_json_text(pieces: list[bytes], data: object = None) -> None:
+    """Compact UTF-8 JSON (of `data`, when at hand), in pieces to write one after another,
+    written as _emit_json writes a list: as it is when big, indented by render.emit_json when
+    small."""
+    size = sum(len(p) for p in pieces)
+    if size <= render.COMPACT_JSON_CHARS * 4:
+        text = b"".join(pieces).decode()
+        if len(text) <= render.COMPACT_JSON_CHARS:
+            render.emit_json(json.loads(text) if data is None else data)
+            return
     out = sys.stdout
     out.flush()
-    if hasattr(out, "buffer"):
-        out.buffer.write(text)  # not `text + b"\n"`: a copy of 10–17 MB on a big book
-        out.buffer.write(b"\n")
-        out.buffer.flush()
-    else:
-        out.write(text.decode() + "\n")
+    for piece in [*pieces, b"\n"]:  # not joined: a copy of 10–17 MB on a big book
+        if hasattr(out, "buffer"):
+            out.buffer.write(piece)
+        else:
+            out.write(piece.decode())
+    out.flush()
 
 
 def _more(total: int, shown: int) -> None:

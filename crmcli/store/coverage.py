@@ -25,9 +25,10 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
+from functools import cache
 
 from crmcli.core import reports as words
-from crmcli.core.vocabulary import LEVEL_ORDER, TIERS
+from crmcli.core.vocabulary import LEVEL_ORDER, ROLES, TIERS
 from crmcli.store.db import Database
 from crmcli.store.reports import rank_by, rep_filter, rep_params, revenue_to, stage_on
 from crmcli.store.stakeholder_coverage import level_rank
@@ -38,6 +39,7 @@ _COMPANIES = "c.kind = 'company' AND c.stage <> 'lost' AND c.since <= :on"
 # an account to cover, one won back since was not).
 _COMPANIES_ON = f"c.kind = 'company' AND c.since <= :on AND coalesce({stage_on()}, c.stage) <> 'lost'"
 PARTNER = LEVEL_ORDER.index("partner")
+_NOBODY = 8  # coverage_json's number for an account with no stakeholder at all
 _CLOSE = ", ".join(f"'{k}'" for k in LEVEL_ORDER[PARTNER:])
 _TIER_RANK = rank_by("c.tier", TIERS.keys)
 # Single-threaded, by the stored columns: one stakeholder or none, no decision-maker, or the
@@ -78,35 +80,80 @@ def coverage_shown(db: Database, on: date, today: date, limit: int,
     return (coverage(db, on, today, owner=owner, limit=limit) if total else []), total
 
 
-def coverage_json(db: Database, on: date, today: date, owner: str | None = None) -> bytes | None:
+def coverage_json(db: Database, on: date, today: date, owner: str | None = None) -> list[bytes] | None:
     """The whole report as compact UTF-8 JSON (the list core/reports.py's coverage_report
-    makes of `coverage`'s tuples), written by SQLite; None where only Python writes it: on a
-    server, or for an earlier day."""
+    makes of `coverage`'s tuples), written by SQLite, in pieces to write one after another
+    (the brackets apart: no copy of a 17 MB list to add them); None where only Python writes
+    it: on a server, or for an earlier day."""
     if db.dialect != "sqlite" or on < today:
         return None
-    # Which problems an account has, as one number (one stakeholder 4, no decision-maker 2,
-    # one below partner 1; nobody at all is its own case), and the words of each number.
-    code = (f"CASE WHEN c.stakeholder_count = 1 THEN 4 ELSE 0 END + CASE WHEN c.decision_makers = 0 THEN 2 "
-            f"WHEN {level_rank('c.decision_maker_level')} < {PARTNER} THEN 1 ELSE 0 END")
-    level = " ".join(f"WHEN {i} THEN {_text(k)}" for i, k in enumerate(LEVEL_ORDER))
-    widen = _words(words.WIDEN, name="f.only_name", role=f"coalesce(f.only_role, {_text(words.NO_ROLE)})")
-    deepen = _words(words.DEEPEN, name="f.dm_name", level=f"(CASE f.dm_rank {level} ELSE {_text(words.NO_LEVEL)} END)")
-    find, then = _text(words.FIND_DECISION_MAKER), _text(words.ADVICE_SEPARATOR)
-    nobody_problems, nobody_advice = words.NOBODY
-    problems = " ".join(f"WHEN {4 * a + 2 * b + c} THEN json({_text(_compact(found))})"
-                        for (a, b, c), found in words.PROBLEMS.items() if found)
-    advice = (f"WHEN 6 THEN {widen} || {then} || {find} WHEN 5 THEN {widen} || {then} || {deepen} "
-              f"WHEN 4 THEN {widen} WHEN 2 THEN {find} WHEN 1 THEN {deepen}")
     cents = revenue_to(db, on)
+    # One JSON object per account, chosen by the account's problems as one number (one
+    # stakeholder 4, no decision-maker 2, one below partner 1; nobody at all 8), each with its
+    # problems and advice words spelled out: SQLite works out the number once per account, and
+    # pastes in fixed words instead of joining them per account. The objects are joined by
+    # group_concat in the subquery's order (json_group_array would also read each object again).
+    code = (f"CASE WHEN c.stakeholder_count = 0 THEN {_NOBODY} ELSE "
+            f"CASE WHEN c.stakeholder_count = 1 THEN 4 ELSE 0 END + CASE WHEN c.decision_makers = 0 THEN 2 "
+            f"WHEN {level_rank('c.decision_maker_level')} < {PARTNER} THEN 1 ELSE 0 END END")
+    entries = " ".join(f"WHEN {number} THEN {_entry(cents, problems, advice)}"
+                       for number, (problems, advice) in _advice().items())
     sql = f"""
-        SELECT CAST(json_group_array(json_object(
-            'customer_id', f.id, 'customer', f.name, 'tier', f.tier, 'stakeholders', f.n,
-            'problems', CASE WHEN f.n = 0 THEN json({_text(_compact(nobody_problems))}) ELSE CASE f.code {problems} END END,
-            'advice', CASE WHEN f.n = 0 THEN {_text(nobody_advice)} ELSE CASE f.code {advice} END END,
-            'value', f.cents / 100.0)) AS BLOB)
-        FROM ({_stored_sql(cents, _theirs(db, owner), f", {code} AS code")} ORDER BY {_order(cents)}) f
+        SELECT CAST(group_concat(f.entry) AS BLOB)
+        FROM (SELECT CASE {code} {entries} END AS entry
+              FROM customer c WHERE {_COMPANIES}{_theirs(db, owner)} AND {_FLAGGED}
+              ORDER BY {_order(cents)}) f
     """
-    return db.value(sql, rep_params(owner, on=on.isoformat()))
+    text = db.value(sql, rep_params(owner, on=on.isoformat()))
+    return [b"[", text, b"]"] if text else [b"[]"]
+
+
+def _entry(cents: str, problems: list[str], advice: str) -> str:
+    """SQL: account c's JSON object, with these problems and this advice (SQL text)."""
+    return (f"json_object('customer_id', c.id, 'customer', c.name, 'tier', c.tier, "
+            f"'stakeholders', c.stakeholder_count, 'problems', json({_text(_compact(problems))}), "
+            f"'advice', {advice}, 'value', {cents} / 100.0)")
+
+
+def _advice_sql(template: str) -> str:
+    """SQL text of advice `template` (core/reports.py's words, fields in braces): {sole} and
+    {dm} the stored names, {role} and {level} the words of the stored role and level, spelled
+    out for each word of the vocabulary (a fixed phrase pasted in, not built per account)."""
+    parts = re.split(r"\{(sole|dm)\}", template)  # phrase, name, phrase, name, …, phrase
+    names = {"sole": "c.sole_stakeholder_name", "dm": "c.decision_maker_name"}
+    return " || ".join(names[p] if i % 2 else _phrase(p) for i, p in enumerate(parts) if i % 2 or p)
+
+
+def _phrase(text: str) -> str:
+    """SQL of a fixed phrase holding at most one {role} or {level}: a CASE over the stored word."""
+    assert not ("{role}" in text and "{level}" in text), text  # the words would need a CASE in a CASE
+    if "{role}" in text:  # a role outside the vocabulary reads as itself, as in core/reports.py
+        return ("CASE c.sole_stakeholder_role " + " ".join(
+            f"WHEN {_text(r)} THEN {_text(text.replace('{role}', r))}" for r in ROLES.keys)
+            + f" ELSE {_words(text, role=f'coalesce(c.sole_stakeholder_role, {_text(words.NO_ROLE)})')} END")
+    if "{level}" in text:  # below partner: a level outside the ladder reads as none, as in core
+        return ("CASE c.decision_maker_level " + " ".join(
+            f"WHEN {_text(k)} THEN {_text(text.replace('{level}', k))}" for k in LEVEL_ORDER[:PARTNER])
+            + f" ELSE {_text(text.replace('{level}', words.NO_LEVEL))} END")
+    return _text(text)
+
+
+@cache
+def _advice() -> dict[int, tuple[list[str], str]]:
+    """Problems and advice SQL by the number coverage_json gives an account (the rule of
+    core.reports.coverage, written once per number)."""
+    widen = words.WIDEN.format(name="{sole}", role="{role}")
+    deepen = words.DEEPEN.format(name="{dm}", level="{level}")
+    found = {}
+    # Most frequent first on a big book: one decision-maker below partner, with or without
+    # being the only stakeholder.
+    for one, none, low in ((False, False, True), (True, False, True), (False, True, False),
+                           (True, True, False), (True, False, False)):
+        advice = ([widen] if one else []) + ([words.FIND_DECISION_MAKER] if none else [deepen] if low else [])
+        found[4 * one + 2 * none + low] = (words.PROBLEMS[(one, none, low)],
+                                           _advice_sql(words.ADVICE_SEPARATOR.join(advice)))
+    found[_NOBODY] = (words.NOBODY[0], _text(words.NOBODY[1]))
+    return found
 
 
 def _stored_sql(cents: str, only_c: str, more: str = "") -> str:

@@ -243,23 +243,31 @@ def rfm_grid(db: Database, on: date, cuts: tuple[list[int], list[int], list[int]
 
 
 def _scores(on: date, cuts: tuple[list[int], list[int], list[int]], params: dict) -> tuple[str, str, str]:
-    """SQL of customer c's r, f and m against the quintile cuts (binding them into params)."""
-    days, counts, cents = cuts
-    terms: dict[str, list[str]] = {"r": [], "f": [], "m": []}
+    """SQL of customer c's r, f and m against the quintile cuts (binding them into params):
+    r = 5 − the cuts (as dates: the day minus the cut) on or after the last purchase, f and m
+    = 1 + the cuts below the value, as core.reports.quintile_scores; each a CASE over the cuts
+    from the best score down (so it stops at the first cut passed)."""
+    days, counts, cents = (sorted(c) for c in cuts)
     for i, (d, n, m) in enumerate(zip(days, counts, cents)):
         params.update({f"r{i}": (on - timedelta(days=d)).isoformat(), f"f{i}": n, f"m{i}": m})
-        terms["r"].append(f"CASE WHEN c.last_purchase <= :r{i} THEN 1 ELSE 0 END")
-        terms["f"].append(f"CASE WHEN c.purchase_count > :f{i} THEN 1 ELSE 0 END")
-        terms["m"].append(f"CASE WHEN c.purchase_cents > :m{i} THEN 1 ELSE 0 END")
-    return (f"5 - ({' + '.join(terms['r'])})", f"1 + {' + '.join(terms['f'])}", f"1 + {' + '.join(terms['m'])}")
+    # the fewest days first: the latest date first
+    r = [f"WHEN c.last_purchase > :r{i} THEN {5 - i}" for i in range(len(days))]
+    f = [f"WHEN c.purchase_count > :f{i} THEN {i + 2}" for i in reversed(range(len(counts)))]
+    m = [f"WHEN c.purchase_cents > :m{i} THEN {i + 2}" for i in reversed(range(len(cents)))]
+    return _first_of(r, 5 - len(days)), _first_of(f, 1), _first_of(m, 1)
 
 
-def value_json(db: Database, on: date, owner: str | None = None) -> bytes | None:
+def _first_of(whens: list[str], otherwise: int) -> str:
+    return f"CASE {' '.join(whens)} ELSE {otherwise} END" if whens else str(otherwise)
+
+
+def value_json(db: Database, on: date, owner: str | None = None) -> list[bytes] | None:
     """The whole value report as compact UTF-8 JSON (what core.reports.value_report lists),
-    written without a Python object per buyer: the totals and cuts read at their places in the
-    buyers' indexes (buyer_cuts), every buyer's row by SQLite (rfm_json). None where only
-    Python writes it: on a server, when the stored totals do not answer for the day (a purchase
-    dated after it), or with no buyers."""
+    in pieces to write one after another (the 10 MB `rfm` list is not copied to put the
+    totals around it), written without a Python object per buyer: the totals and cuts read
+    at their places in the buyers' indexes (buyer_cuts), every buyer's row by SQLite
+    (rfm_json). None where only Python writes it: on a server, when the stored totals do not
+    answer for the day (a purchase dated after it), or with no buyers."""
     if db.dialect != "sqlite":
         return None
     found = buyer_cuts(db, on, owner)
@@ -267,7 +275,7 @@ def value_json(db: Database, on: date, owner: str | None = None) -> bytes | None
         return None
     customers, cents, top_cents, cuts = found
     head = json.dumps(value_totals(customers, cents, top_cents), separators=(",", ":"))
-    return b"".join((f'{head[:-1]},"rfm":'.encode(), rfm_json(db, on, cuts, owner), b"}"))
+    return [f'{head[:-1]},"rfm":'.encode(), rfm_json(db, on, cuts, owner), b"}"]
 
 
 def rfm_json(db: Database, on: date, cuts: tuple[list[int], list[int], list[int]],
@@ -279,21 +287,38 @@ def rfm_json(db: Database, on: date, cuts: tuple[list[int], list[int], list[int]
     SQLite only, with stored totals that answer for the day (value_json checks both)."""
     params = rep_params(owner, on=on.isoformat())
     r, f, m = _scores(on, cuts, params)
-    named: dict[str, list[str]] = {}
-    for (rs, fs, ms), segment in SEGMENT_OF.items():
-        named.setdefault(segment, []).append(str(rs * 100 + fs * 10 + ms))
-    segment = " ".join(f"WHEN t.code IN ({', '.join(codes)}) THEN '{name}'" for name, codes in named.items())
     sql = f"""
         SELECT CAST(json_group_array(json_object(
             'customer_id', t.id, 'customer', t.name, 'recency', t.recency, 'frequency', t.purchase_count,
             'monetary', t.purchase_cents / 100.0, 'r', t.code / 100, 'f', t.code / 10 % 10, 'm', t.code % 10,
-            'segment', CASE {segment} END)) AS BLOB)
+            'segment', {segment_sql("t.code")})) AS BLOB)
         FROM (SELECT c.id, c.name, {days_between(db.dialect, "c.last_purchase", ":on")} AS recency,
                      c.purchase_count, c.purchase_cents, ({r}) * 100 + ({f}) * 10 + ({m}) AS code
               FROM customer c WHERE c.purchase_count > 0{rep_filter(owner)}
               ORDER BY c.purchase_cents DESC, c.id) t
     """
     return db.value(sql, params)
+
+
+def segment_sql(code: str) -> str:
+    """SQL: the named segment (core.reports.SEGMENT_OF) of an RFM score written as the number
+    r·100 + f·10 + m. The 125 scores, in that number's order, fall in runs of one segment;
+    the SQL finds the run by halving (six comparisons) instead of testing the score against
+    each segment's list of scores in turn."""
+    runs: list[tuple[int, str]] = []  # (the last score of the run, its segment)
+    for (r, f, m), segment in sorted(SEGMENT_OF.items()):
+        if runs and runs[-1][1] == segment:
+            runs[-1] = (r * 100 + f * 10 + m, segment)
+        else:
+            runs.append((r * 100 + f * 10 + m, segment))
+
+    def find(among: list[tuple[int, str]]) -> str:
+        if len(among) == 1:
+            return f"'{among[0][1]}'"
+        half = len(among) // 2
+        return f"CASE WHEN {code} <= {among[half - 1][0]} THEN {find(among[:half])} ELSE {find(among[half:])} END"
+
+    return find(runs)
 
 
 def revenues(db: Database, on: date, owner: str | None = None) -> list[int]:
