@@ -413,6 +413,9 @@ def test_value_revenue_top20_share_and_rfm(crm, buyers):
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.tuples(st.integers(1, 6), st.dates(min_value=date(2024, 1, 1), max_value=date(2026, 11, 25)),
                           st.integers(1, 40)), min_size=1, max_size=25))
+# equal revenue: 3 bought twice, 4 latest, then 2 before 1 (the newer customer first)
+@example([(1, date(2026, 1, 1), 4), (2, date(2026, 1, 1), 4), (3, date(2026, 1, 1), 2), (3, date(2026, 1, 2), 2),
+          (4, date(2026, 2, 1), 4)])
 def test_value_rfm_follows_the_definitions_on_any_small_book(crm, buyers, book_db, bought):
     """RFM as the store and core compute it on a book = the definitions, customer by customer."""
     with book_db.transaction():
@@ -432,7 +435,8 @@ def test_value_rfm_follows_the_definitions_on_any_small_book(crm, buyers, book_d
     expected = sorted(({"customer_id": i, "customer": f"V{i}" if i < 6 else "W", "recency": recency[k],
                         "frequency": per[i][1], "monetary": per[i][0] / 100, "r": r[k], "f": f[k], "m": m[k],
                         "segment": reports.rfm_segment(r[k], f[k], m[k])} for k, i in enumerate(ids)),
-                      key=lambda row: (-row["monetary"], row["customer_id"]))
+                      # highest revenue; then most purchases, latest purchase, newest customer
+                      key=lambda row: (-row["monetary"], -row["frequency"], row["recency"], -row["customer_id"]))
     data = crm.json("report", "value")
     assert data["rfm"] == expected
     assert (data["customers"], data["revenue"]) == (len(ids), sum(per[i][0] for i in ids) / 100)

@@ -130,11 +130,19 @@ def rfm_scores(buyers: Sequence[Buyer]) -> list[tuple[int, int, int]]:
     return list(zip(rs, fs, ms))
 
 
+def rfm_place(buyer: Buyer) -> tuple[int, int, int, int]:
+    """Where a buyer stands in the value report's RFM rows: highest revenue first; at equal
+    revenue the customer who bought more often, then more recently, then the newest customer
+    (the order in which SQLite reads its index of buyers backwards: store/reports.py's
+    rfm_json, schema 0010)."""
+    cid, _, cents, purchases, recency = buyer
+    return -cents, -purchases, recency, -cid
+
+
 def rfm(buyers: Sequence[Buyer], scores: Sequence[tuple[int, int, int]] | None = None) -> list[dict[str, Any]]:
-    """RFM rows, highest revenue first (then customer id), from buyers in customer-id order."""
+    """RFM rows in rfm_place order, from buyers in customer-id order."""
     scores = rfm_scores(buyers) if scores is None else scores
-    less = [-b[2] for b in buyers]
-    order = sorted(range(len(buyers)), key=less.__getitem__)  # stable: ids stay in order
+    order = sorted(range(len(buyers)), key=lambda i: rfm_place(buyers[i]))
     segment = SEGMENT_OF
     out = []
     append = out.append

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 # Every revision this release knows, oldest first; the last is the head.
 # A test checks this against the alembic scripts in migrations/versions.
-REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009")
+REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009", "0010")
 HEAD = REVISIONS[-1]
 
 

@@ -288,11 +288,11 @@ CREATE INDEX ix_customer_purchases ON customer (purchase_count, purchase_cents, 
 
 CREATE INDEX ix_interaction_date_channel_purpose ON interaction (date, channel, purpose, id);
 
-CREATE INDEX ix_customer_revenue ON customer (purchase_cents, purchase_count, last_purchase, name) WHERE purchase_count > 0;
-
 CREATE INDEX ix_customer_coverage ON customer ((CASE tier WHEN 'gold' THEN 0 WHEN 'silver' THEN 1 WHEN 'iron' THEN 2 WHEN 'lead' THEN 3 ELSE -1 END), purchase_cents DESC, name_key, id, name, tier, kind, stage, since, owner, stakeholder_count, decision_makers, decision_maker_level, decision_maker_name, sole_stakeholder_name, sole_stakeholder_role) WHERE kind = 'company' AND stage <> 'lost' AND (stakeholder_count <= 1 OR decision_makers = 0 OR (CASE decision_maker_level WHEN 'acquainted' THEN 0 WHEN 'engaged' THEN 1 WHEN 'partner' THEN 2 WHEN 'ally' THEN 3 ELSE -1 END) < 2);
 
 CREATE INDEX ix_customer_last_purchase ON customer (last_purchase, purchase_count) WHERE purchase_count > 0;
+
+CREATE INDEX ix_customer_revenue ON customer (purchase_cents, purchase_count, last_purchase, id, name) WHERE purchase_count > 0;
 
 CREATE TRIGGER stakeholder_coverage_added AFTER INSERT ON stakeholder BEGIN UPDATE customer SET (stakeholder_count, decision_makers, sole_stakeholder_id, sole_stakeholder_name, sole_stakeholder_role) = (SELECT count(*), count(CASE WHEN s.role = 'decision-maker' THEN 1 END), CASE WHEN count(*) = 1 THEN min(s.id) END, CASE WHEN count(*) = 1 THEN min(s.name) END, CASE WHEN count(*) = 1 THEN min(s.role) END FROM stakeholder s WHERE s.customer_id = customer.id), (decision_maker_id, decision_maker_level, decision_maker_name) = (SELECT s.id, s.level, s.name FROM stakeholder s WHERE s.customer_id = customer.id AND s.role = 'decision-maker' ORDER BY (CASE s.level WHEN 'acquainted' THEN 0 WHEN 'engaged' THEN 1 WHEN 'partner' THEN 2 WHEN 'ally' THEN 3 ELSE -1 END) DESC, s.name DESC, s.id DESC LIMIT 1) WHERE id = NEW.customer_id; END;
 
@@ -300,5 +300,5 @@ CREATE TRIGGER stakeholder_coverage_deleted AFTER DELETE ON stakeholder BEGIN UP
 
 CREATE TRIGGER stakeholder_coverage_changed AFTER UPDATE OF customer_id, name, role, level ON stakeholder BEGIN UPDATE customer SET (stakeholder_count, decision_makers, sole_stakeholder_id, sole_stakeholder_name, sole_stakeholder_role) = (SELECT count(*), count(CASE WHEN s.role = 'decision-maker' THEN 1 END), CASE WHEN count(*) = 1 THEN min(s.id) END, CASE WHEN count(*) = 1 THEN min(s.name) END, CASE WHEN count(*) = 1 THEN min(s.role) END FROM stakeholder s WHERE s.customer_id = customer.id), (decision_maker_id, decision_maker_level, decision_maker_name) = (SELECT s.id, s.level, s.name FROM stakeholder s WHERE s.customer_id = customer.id AND s.role = 'decision-maker' ORDER BY (CASE s.level WHEN 'acquainted' THEN 0 WHEN 'engaged' THEN 1 WHEN 'partner' THEN 2 WHEN 'ally' THEN 3 ELSE -1 END) DESC, s.name DESC, s.id DESC LIMIT 1) WHERE id = OLD.customer_id; UPDATE customer SET (stakeholder_count, decision_makers, sole_stakeholder_id, sole_stakeholder_name, sole_stakeholder_role) = (SELECT count(*), count(CASE WHEN s.role = 'decision-maker' THEN 1 END), CASE WHEN count(*) = 1 THEN min(s.id) END, CASE WHEN count(*) = 1 THEN min(s.name) END, CASE WHEN count(*) = 1 THEN min(s.role) END FROM stakeholder s WHERE s.customer_id = customer.id), (decision_maker_id, decision_maker_level, decision_maker_name) = (SELECT s.id, s.level, s.name FROM stakeholder s WHERE s.customer_id = customer.id AND s.role = 'decision-maker' ORDER BY (CASE s.level WHEN 'acquainted' THEN 0 WHEN 'engaged' THEN 1 WHEN 'partner' THEN 2 WHEN 'ally' THEN 3 ELSE -1 END) DESC, s.name DESC, s.id DESC LIMIT 1) WHERE id = NEW.customer_id AND NEW.customer_id IS NOT OLD.customer_id; END;
 
-INSERT INTO alembic_version (version_num) VALUES ('0009');
+INSERT INTO alembic_version (version_num) VALUES ('0010');
 

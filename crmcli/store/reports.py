@@ -218,7 +218,7 @@ def buyer_cuts(db: Database, on: date, owner: str | None = None
         return 0, 0, 0, ([], [], [])
     places = [(column, i) for column in ("last_purchase", "purchase_count", "purchase_cents")
               for i in quintile_places(n)]
-    at = ", ".join(f"(SELECT c.{column} {buyers} ORDER BY c.{column} LIMIT 1 OFFSET {i})" for column, i in places)
+    at = ", ".join(_at_place(column, i, n, buyers) for column, i in places)
     top = (f"(SELECT CAST(sum(t.cents) AS BIGINT) FROM (SELECT c.purchase_cents AS cents {buyers} "
            f"ORDER BY c.purchase_cents DESC LIMIT {top_count(n)}) t)")
     found = db.tuples(f"SELECT {top}, {at}", params)[0]
@@ -226,6 +226,14 @@ def buyer_cuts(db: Database, on: date, owner: str | None = None
     # purchases are the most days ago), as days, in ascending order
     days = sorted((on - date.fromisoformat(str(last)[:10])).days for last in found[1:5])
     return n, total, int(found[0]), (days, [int(v) for v in found[5:9]], [int(v) for v in found[9:13]])
+
+
+def _at_place(column: str, place: int, n: int, buyers: str) -> str:
+    """SQL: the value of `column` at 0-based `place` among the n buyers in ascending order,
+    stepped to from the nearer end of the index (a place past the middle from the top)."""
+    if place < n - 1 - place:
+        return f"(SELECT c.{column} {buyers} ORDER BY c.{column} LIMIT 1 OFFSET {place})"
+    return f"(SELECT c.{column} {buyers} ORDER BY c.{column} DESC LIMIT 1 OFFSET {n - 1 - place})"
 
 
 def rfm_grid(db: Database, on: date, cuts: tuple[list[int], list[int], list[int]],
@@ -281,9 +289,9 @@ def value_json(db: Database, on: date, owner: str | None = None) -> list[bytes] 
 def rfm_json(db: Database, on: date, cuts: tuple[list[int], list[int], list[int]],
              owner: str | None = None) -> bytes:
     """The value report's `rfm` list as compact UTF-8 JSON, written by SQLite from the stored
-    totals (highest revenue first, then customer id; scores as rfm_grid's, segments by
+    totals (in core.reports.rfm_place order; scores as rfm_grid's, segments by
     core.reports.SEGMENT_OF): the list core.reports.rfm makes, without a Python object per
-    buyer: read backwards from the index customer (purchase_cents, …, name) (schema 0008).
+    buyer: read backwards from the index ix_customer_revenue (schema 0010), with no sort.
     SQLite only, with stored totals that answer for the day (value_json checks both)."""
     params = rep_params(owner, on=on.isoformat())
     r, f, m = _scores(on, cuts, params)
@@ -295,7 +303,7 @@ def rfm_json(db: Database, on: date, cuts: tuple[list[int], list[int], list[int]
         FROM (SELECT c.id, c.name, {days_between(db.dialect, "c.last_purchase", ":on")} AS recency,
                      c.purchase_count, c.purchase_cents, ({r}) * 100 + ({f}) * 10 + ({m}) AS code
               FROM customer c WHERE c.purchase_count > 0{rep_filter(owner)}
-              ORDER BY c.purchase_cents DESC, c.id) t
+              ORDER BY c.purchase_cents DESC, c.purchase_count DESC, c.last_purchase DESC, c.id DESC) t
     """
     return db.value(sql, params)
 

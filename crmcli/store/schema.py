@@ -42,8 +42,9 @@ class Customer(SQLModel, table=True):
                  postgresql_where=sa.text("stage IS NOT NULL")),
         sa.Index("ix_customer_purchases", "purchase_count", "purchase_cents", "last_purchase",  # buyers (0007)
                  sqlite_where=sa.text("purchase_count > 0"), postgresql_where=sa.text("purchase_count > 0")),
-        # The buyers by revenue with their names: the value report's rows in order (0008).
-        sa.Index("ix_customer_revenue", "purchase_cents", "purchase_count", "last_purchase", "name",
+        # The buyers by revenue with their names: the value report's rows in order, ties
+        # included, read backwards (0008; the id before the name: 0010).
+        sa.Index("ix_customer_revenue", "purchase_cents", "purchase_count", "last_purchase", "id", "name",
                  sqlite_where=sa.text("purchase_count > 0"), postgresql_where=sa.text("purchase_count > 0")),
         # The buyers by their last purchase: the value report's recency counted in order (0009).
         sa.Index("ix_customer_last_purchase", "last_purchase", "purchase_count",
