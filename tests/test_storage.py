@@ -1,5 +1,6 @@
 """The book on disk: where it lives, its permissions, its schema, and refusing what is not a book."""
 
+import json
 import sqlite3
 import stat
 from pathlib import Path
@@ -70,7 +71,11 @@ def test_a_book_made_by_the_first_migration_upgrades_with_nothing_lost(crm, db_p
     db.run("INSERT INTO interaction (customer_id, stakeholder_id, date, channel, note, created_at) "
            "VALUES (1, 1, '2024-05-01', 'call', 'hello', 'x')")
     db.close()
-    page = crm.json("customer", "show", "Old Co")  # opening upgrades to head
+    opened = crm("customer", "show", "Old Co", "--json")  # opening upgrades to head, saying so
+    assert opened.stderr.startswith(f"Upgrading {db_path} from schema 0001 to {migrate.HEAD} (once")
+    [kept] = [p for p in (db_path.parent / "data" / "crm" / "backups").iterdir() if p.name.endswith(".db")]
+    assert f"the book as it was is kept in {kept}." in opened.stderr
+    page = json.loads(opened.stdout)
     assert page["stakeholders"][0]["name"] == "Li"
     assert page["history"][0]["note"] == "hello" and page["last_contact"] == "2024-05-01"
     conn = sqlite3.connect(db_path)

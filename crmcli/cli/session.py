@@ -29,9 +29,10 @@ class Session:
     @property
     def db(self) -> Database:
         if self._db is None:
+            from crmcli import render
             from crmcli.store.db import open_database
 
-            self._db = open_database(self.db_path, self.db_url)
+            self._db = open_database(self.db_path, self.db_url, notify=render.note)
         return self._db
 
     @cached_property

@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
@@ -184,15 +184,17 @@ def connect_sqlite(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def open_database(path: Path | None = None, url: str | None = None) -> Database:
-    """Open (creating or upgrading as needed) the book at `path` or `url`."""
+def open_database(path: Path | None = None, url: str | None = None,
+                  notify: Callable[[str], None] | None = None) -> Database:
+    """Open (creating or upgrading as needed) the book at `path` or `url`; `notify` hears of
+    an upgrade before it starts."""
     from crmcli.store import migrate
 
     if url and not url.startswith("sqlite"):
         from crmcli.store.server import open_server
 
         db: Database = open_server(url)
-        migrate.ensure_current(db)
+        migrate.ensure_current(db, notify=notify)
         return db
     if url:
         path = Path(url.split(":///", 1)[-1]) if ":///" in url else None
@@ -202,7 +204,7 @@ def open_database(path: Path | None = None, url: str | None = None) -> Database:
     conn = connect_sqlite(path)
     db = Database(conn, str(path))
     try:
-        migrate.ensure_current(db, path)
+        migrate.ensure_current(db, path, notify)
         if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             conn.execute("PRAGMA journal_mode = WAL")
     except BaseException:

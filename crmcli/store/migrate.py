@@ -7,6 +7,7 @@ book is laid out from the migrations' result written down (store/new_book.py).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,7 +28,10 @@ def stored_revision(db: Database) -> str | None:
     return db.value("SELECT version_num FROM alembic_version")
 
 
-def ensure_current(db: Database, path: Path | None = None) -> None:
+def ensure_current(db: Database, path: Path | None = None, notify: Callable[[str], None] | None = None) -> None:
+    """Bring the book to HEAD: a new file gets the whole schema; an older book is copied to the
+    backups folder (SQLite) and upgraded, with a word to the user through `notify` first (a
+    100,000-customer book takes a few seconds, once)."""
     revision = stored_revision(db)
     if revision == HEAD:
         return
@@ -49,17 +53,20 @@ def ensure_current(db: Database, path: Path | None = None) -> None:
             "upgrade crm to open it."
         )
     else:
-        _backup_before_upgrade(db, path)
+        kept = _backup_before_upgrade(db, path)
+        if notify:
+            notify(f"Upgrading {db.location} from schema {revision} to {HEAD} (once; a big book takes a few "
+                   "seconds)" + (f"; the book as it was is kept in {kept}." if kept else "."))
     upgrade(db, path)
 
 
-def _backup_before_upgrade(db: Database, path: Path | None) -> None:
+def _backup_before_upgrade(db: Database, path: Path | None) -> Path | None:
     """A copy of the book as it was, before a migration touches it (in the backups folder)."""
     if path is None:
-        return
+        return None
     from crmcli.store.backup import automatic
 
-    automatic(db, f"before-{HEAD}", path)
+    return automatic(db, f"before-{HEAD}", path)
 
 
 def alembic_config(url: str):  # -> alembic.config.Config
