@@ -226,3 +226,13 @@ def test_db_and_db_url_both_typed_is_refused(crm, tmp_path):
                         "customer", "list", code=2)
     assert "not both" in message
     assert not (tmp_path / "a.db").exists() and not (tmp_path / "b.db").exists()
+
+
+@pytest.mark.sqlite_only
+def test_the_big_reports_json_imports_nothing_of_the_agenda(tmp_path, current_book):
+    """`report coverage --json` and `report value --json` list tens of thousands of customers
+    on a big book, a few hundred milliseconds against `crm due`: the agenda's modules are none
+    of theirs (coverage only needs the stakeholder history's notes for an earlier day)."""
+    for args in (("report", "coverage", "--json"), ("report", "value", "--json")):
+        _, modules = run_fresh(tmp_path, *args)
+        assert not {"crmcli.core.agenda", "crmcli.core.cadence", "crmcli.store.due"} & modules, args

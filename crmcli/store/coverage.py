@@ -32,7 +32,6 @@ from crmcli.core.vocabulary import LEVEL_ORDER, ROLES, TIERS
 from crmcli.store.db import Database
 from crmcli.store.reports import rank_by, rep_filter, rep_params, revenue_to, stage_on
 from crmcli.store.stakeholder_coverage import level_rank
-from crmcli.store.stakeholders import ADDED, IMPORTED
 
 _COMPANIES = "c.kind = 'company' AND c.stage <> 'lost' AND c.since <= :on"
 # An earlier day: not lost on that day (the stage history; a customer lost since then was still
@@ -206,6 +205,10 @@ def _level(on: date, today: date) -> str:
     does not); with no level history at all, their level."""
     if on >= today:
         return "st.level"
+    # imported here: store.stakeholders brings in the agenda's modules, which today's report
+    # (and its JSON on a big book) has no use for
+    from crmcli.store.stakeholders import ADDED, IMPORTED
+
     return ("coalesce((SELECT lc.level FROM level_change lc WHERE lc.stakeholder_id = st.id "
             "AND lc.at <= :on ORDER BY lc.at DESC, lc.id DESC LIMIT 1), "
             f"(SELECT CASE WHEN lc.note IN ({_text(ADDED)}, {_text(IMPORTED)}) AND lc.created_at = st.created_at "
