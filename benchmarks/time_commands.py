@@ -2,8 +2,8 @@
 
     python benchmarks/time_commands.py --big /tmp/crm-100k.db --small /tmp/crm-100.db --build
 
-Each command runs as a user runs it (a new process, output to a pipe that is
-thrown away), --runs times after one warm-up run, round-robin over all the
+Each command runs as a user runs it (a new process, not a terminal: its output
+goes to /dev/null), --runs times after one warm-up run, round-robin over all the
 commands so that a burst of load elsewhere on the machine hits them all
 alike. Reported: median and minimum wall time in milliseconds, and the
 agenda targets of issue 3 (the 100,000-customer `crm due` within 10% of the

@@ -4,7 +4,7 @@
 
 The target of issue 6: each report within 2x the time of `crm due` on the
 100,000-customer book. Commands run as a user runs them (a new process, output
-to a pipe), round-robin after one warm-up run, with the environment of
+to /dev/null: not a terminal, so --json is compact), round-robin after one warm-up run, with the environment of
 time_commands.py (whose Job and run_once this reuses). Reported per command:
 median (min) wall time, median CPU time, and both as a multiple of `crm due`.
 """
