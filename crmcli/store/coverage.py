@@ -60,7 +60,7 @@ def coverage(db: Database, on: date, today: date, owner: str | None = None,
         sql = _dated_sql(db, on, today, rep_filter(owner))
     else:
         cents = revenue_to(db, on)  # asks the book once whether the stored totals answer
-        sql = f"{_stored_sql(cents, _theirs(db, owner))} ORDER BY {_order(cents)}"
+        sql = f"{_stored_sql(cents, _accounts(db, owner))} ORDER BY {_order(cents)}"
     if limit is not None:
         sql += " LIMIT :limit"
     if db.dialect == "sqlite":
@@ -74,7 +74,7 @@ def coverage_shown(db: Database, on: date, today: date, limit: int,
     if on < today:
         sql = f"SELECT count(*) FROM customer c WHERE {_COMPANIES_ON}{rep_filter(owner)} AND {_single_threaded(on, today)}"
     else:
-        sql = f"SELECT count(*) FROM customer c WHERE {_COMPANIES}{_theirs(db, owner)} AND {_FLAGGED}"
+        sql = f"SELECT count(*) {_accounts(db, owner)}"
     total = int(db.value(sql, rep_params(owner, on=on.isoformat())) or 0)
     return (coverage(db, on, today, owner=owner, limit=limit) if total else []), total
 
@@ -99,9 +99,7 @@ def coverage_json(db: Database, on: date, today: date, owner: str | None = None)
                        for number, (problems, advice) in _advice().items())
     sql = f"""
         SELECT CAST(group_concat(f.entry) AS BLOB)
-        FROM (SELECT CASE {code} {entries} END AS entry
-              FROM customer c WHERE {_COMPANIES}{_theirs(db, owner)} AND {_FLAGGED}
-              ORDER BY {_order(cents)}) f
+        FROM (SELECT CASE {code} {entries} END AS entry {_accounts(db, owner)} ORDER BY {_order(cents)}) f
     """
     text = db.value(sql, rep_params(owner, on=on.isoformat()))
     return [b"[", text, b"]"] if text else [b"[]"]
@@ -155,17 +153,22 @@ def _advice() -> dict[int, tuple[list[str], str]]:
     return found
 
 
-def _stored_sql(cents: str, only_c: str, more: str = "") -> str:
-    """The flagged accounts from the stored coverage columns (today's levels), their lifetime
-    value as `cents` (store.reports.revenue_to), and `more`."""
+def _stored_sql(cents: str, accounts: str) -> str:
+    """The flagged accounts (`accounts`: _accounts) with their stored coverage columns (today's
+    levels) and their lifetime value as `cents` (store.reports.revenue_to)."""
     rank = level_rank("c.decision_maker_level")
     return f"""
         SELECT c.id, c.name, c.tier, c.stakeholder_count AS n, c.decision_makers AS dms,
                c.sole_stakeholder_name AS only_name, c.sole_stakeholder_role AS only_role,
                CASE WHEN {rank} < {PARTNER} THEN c.decision_maker_name END AS dm_name, {rank} AS dm_rank,
-               {cents} AS cents{more}
-        FROM customer c
-        WHERE {_COMPANIES}{only_c} AND {_FLAGGED}"""
+               {cents} AS cents
+        {accounts}"""
+
+
+def _accounts(db: Database, owner: str | None) -> str:
+    """SQL: FROM and WHERE of today's single-threaded company accounts (the rep's, when given),
+    by the stored coverage columns: the condition of ix_customer_coverage."""
+    return f"FROM customer c WHERE {_COMPANIES}{_theirs(db, owner)} AND {_FLAGGED}"
 
 
 def _theirs(db: Database, owner: str | None) -> str:
