@@ -253,11 +253,26 @@ def direction(before: str | None, after: str) -> int:
 ONE_STAKEHOLDER, NO_DECISION_MAKER, LOW_DECISION_MAKER = (
     "one stakeholder", "no decision-maker", "decision-maker below partner")
 NOBODY = (["no stakeholders", "no decision-maker"], "nobody known there — find the decision-maker and the buyer")
-WIDEN = "only {name} ({role}) — widen"  # role: NO_ROLE when none
+WIDEN = "only {sole} ({role}) — widen"  # the sole stakeholder; role: NO_ROLE when none
 FIND_DECISION_MAKER = "no decision-maker known — find who signs off"
-DEEPEN = "deepen {name} (decision-maker, {level}) to partner"  # level: NO_LEVEL when none
+DEEPEN = "deepen {dm} (decision-maker, {level}) to partner"  # level: NO_LEVEL when none
 NO_ROLE, NO_LEVEL = "no role", "no level"
 ADVICE_SEPARATOR = "; "
+
+# The problems of an account and the advice for them, by (one stakeholder, no decision-maker,
+# decision-maker below partner): the rule, written once for the three writers. One shared
+# problems list per combination (a big book lists 70,000 accounts; nobody edits them); the
+# advice a template of the fields {sole}, {role}, {dm} and {level}.
+PROBLEMS = {
+    (one, none, low): [p for p, on in ((ONE_STAKEHOLDER, one), (NO_DECISION_MAKER, none),
+                                       (LOW_DECISION_MAKER, low)) if on]
+    for one in (False, True) for none in (False, True) for low in (False, True)
+}
+ADVICE = {
+    (one, none, low): ADVICE_SEPARATOR.join(
+        ([WIDEN] if one else []) + ([FIND_DECISION_MAKER] if none else [DEEPEN] if low else []))
+    for one, none, low in PROBLEMS
+}
 
 
 def coverage(stakeholders: int, decision_makers: int, only: tuple[str, str | None] | None,
@@ -269,18 +284,13 @@ def coverage(stakeholders: int, decision_makers: int, only: tuple[str, str | Non
     """
     if stakeholders == 0:
         return list(NOBODY[0]), NOBODY[1]
-    problems: list[str] = []
-    advice: list[str] = []
-    if stakeholders == 1 and only is not None:
-        problems.append(ONE_STAKEHOLDER)
-        advice.append(WIDEN.format(name=only[0], role=only[1] or NO_ROLE))
-    if decision_makers == 0:
-        problems.append(NO_DECISION_MAKER)
-        advice.append(FIND_DECISION_MAKER)
-    elif best_dm is not None and LEVEL_RANK.get(best_dm[1], -1) < PARTNER_RANK:  # type: ignore[arg-type]
-        problems.append(LOW_DECISION_MAKER)
-        advice.append(DEEPEN.format(name=best_dm[0], level=best_dm[1] or NO_LEVEL))
-    return problems, ADVICE_SEPARATOR.join(advice)
+    one = stakeholders == 1 and only is not None
+    none = decision_makers == 0
+    low = not none and best_dm is not None and LEVEL_RANK.get(best_dm[1], -1) < PARTNER_RANK  # type: ignore[arg-type]
+    sole, role = only if one and only else (None, None)
+    dm, level = best_dm if low and best_dm else (None, None)
+    return (list(PROBLEMS[one, none, low]),
+            ADVICE[one, none, low].format(sole=sole, role=role or NO_ROLE, dm=dm, level=level or NO_LEVEL))
 
 
 # -- activity ------------------------------------------------------------------------
@@ -298,13 +308,6 @@ def week_starts(on: date, weeks: int) -> list[date]:
 
 # -- the reports' JSON, from the store's aggregate rows -------------------------------------
 
-# The problems of an account, by (one stakeholder, no decision-maker, decision-maker below
-# partner): one shared list per combination (a big book lists 70,000 accounts; nobody edits them).
-PROBLEMS = {
-    (one, none, low): [p for p, on in ((ONE_STAKEHOLDER, one), (NO_DECISION_MAKER, none),
-                                       (LOW_DECISION_MAKER, low)) if on]
-    for one in (False, True) for none in (False, True) for low in (False, True)
-}
 _NOBODY = coverage(0, 0, None, None)
 
 
@@ -319,7 +322,7 @@ def coverage_report(rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
     problems_of = PROBLEMS
     levels = LEVEL_ORDER
     partner = PARTNER_RANK
-    widen, find, deepen, join = WIDEN.format, FIND_DECISION_MAKER, DEEPEN.format, ADVICE_SEPARATOR.join
+    advice_of = ADVICE
     for cid, name, tier, n, dms, only_name, only_role, dm_name, dm_rank, cents in rows:
         if n == 0:
             problems, advice = nobody_problems, nobody_advice
@@ -330,14 +333,9 @@ def coverage_report(rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
             if not (one or none or low):
                 continue
             problems = problems_of[one, none, low]
-            parts = []
-            if one:
-                parts.append(widen(name=only_name, role=only_role or NO_ROLE))
-            if none:
-                parts.append(find)
-            elif low:
-                parts.append(deepen(name=dm_name, level=levels[dm_rank] if dm_rank >= 0 else NO_LEVEL))
-            advice = parts[0] if len(parts) == 1 else join(parts)
+            advice = advice_of[one, none, low].format(
+                sole=only_name, role=only_role or NO_ROLE, dm=dm_name,
+                level=levels[dm_rank] if dm_rank >= 0 else NO_LEVEL)
         append({"customer_id": cid, "customer": name, "tier": tier, "stakeholders": n,
                 "problems": problems, "advice": advice, "value": (cents or 0) / 100})
     return out

@@ -139,16 +139,12 @@ def _phrase(text: str) -> str:
 def _advice() -> dict[int, tuple[list[str], str]]:
     """Problems and advice SQL by the number coverage_json gives an account (the rule of
     core.reports.coverage, written once per number)."""
-    widen = words.WIDEN.format(name="{sole}", role="{role}")
-    deepen = words.DEEPEN.format(name="{dm}", level="{level}")
     found = {}
     # Most frequent first on a big book: one decision-maker below partner, with or without
-    # being the only stakeholder.
-    for one, none, low in ((False, False, True), (True, False, True), (False, True, False),
-                           (True, True, False), (True, False, False)):
-        advice = ([widen] if one else []) + ([words.FIND_DECISION_MAKER] if none else [deepen] if low else [])
-        found[4 * one + 2 * none + low] = (words.PROBLEMS[(one, none, low)],
-                                           _advice_sql(words.ADVICE_SEPARATOR.join(advice)))
+    # being the only stakeholder (no decision-maker and one below partner never go together).
+    for key in ((False, False, True), (True, False, True), (False, True, False),
+                (True, True, False), (True, False, False)):
+        found[4 * key[0] + 2 * key[1] + key[2]] = (words.PROBLEMS[key], _advice_sql(words.ADVICE[key]))
     found[_NOBODY] = (words.NOBODY[0], _text(words.NOBODY[1]))
     return found
 
